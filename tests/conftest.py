@@ -1,0 +1,38 @@
+"""Shared fixtures: a real face photo, a real GL context that must stay error-free."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import moderngl
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from tryon.render.context import create_context
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> NDArray[np.uint8]:
+    """Eileen Collins, 512x512 RGB, from scikit-image's bundled data (no download)."""
+    from skimage import data
+
+    img = np.ascontiguousarray(data.astronaut())
+    img.setflags(write=False)
+    return img
+
+
+@pytest.fixture(scope="session")
+def _gl_session_ctx() -> Iterator[moderngl.Context]:
+    ctx = create_context()
+    yield ctx
+    ctx.release()
+
+
+@pytest.fixture
+def gl_ctx(_gl_session_ctx: moderngl.Context) -> Iterator[moderngl.Context]:
+    """The session's EGL context; the test fails if it leaves a GL error behind."""
+    ctx = _gl_session_ctx
+    assert ctx.error == "GL_NO_ERROR", f"GL error before the test: {ctx.error}"
+    yield ctx
+    assert ctx.error == "GL_NO_ERROR", f"GL error after the test: {ctx.error}"
