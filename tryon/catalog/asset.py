@@ -87,4 +87,5 @@ class Asset:
     def bounds(self) -> NDArray[np.float32]:
         """``(2, 3)`` min and max corner over all primitives."""
         allpos = np.concatenate([p.positions for p in self.primitives], axis=0)
-        return np.stack([allpos.min(axis=0), allpos.max(axis=0)]).astype(np.float32)
+        out: NDArray[np.float32] = np.stack([allpos.min(axis=0), allpos.max(axis=0)])
+        return out.astype(np.float32)

@@ -19,10 +19,10 @@ class GLContextError(RuntimeError):
 
 
 def create_context(*, standalone: bool = True) -> moderngl.Context:
-    """An OpenGL 3.3+ context: a headless EGL one, or the current window's (``standalone=False``)."""
+    """An OpenGL 3.3+ context: headless EGL, or the current window's (``standalone=False``)."""
     try:
         if standalone:
-            ctx = moderngl.create_standalone_context(require=REQUIRED_GL_VERSION, backend="egl")
+            ctx = moderngl.create_standalone_context(require=REQUIRED_GL_VERSION, backend="egl")  # type: ignore[arg-type]  # stubs mistype backend
         else:
             ctx = moderngl.create_context(require=REQUIRED_GL_VERSION)
     except Exception as exc:  # moderngl raises bare Exception when EGL/GL is missing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,11 +27,15 @@ class CameraIntrinsics:
     cy: float
 
     @classmethod
-    def from_fov(cls, width: int, height: int, hfov_deg: float = DEFAULT_HFOV_DEG) -> CameraIntrinsics:
+    def from_fov(
+        cls, width: int, height: int, hfov_deg: float = DEFAULT_HFOV_DEG
+    ) -> CameraIntrinsics:
         if width <= 0 or height <= 0:
             raise ValueError(f"camera size must be positive, got {width}x{height}")
         if not 1.0 <= hfov_deg <= 179.0:
-            raise ValueError(f"horizontal field of view must be in [1, 179] degrees, got {hfov_deg}")
+            raise ValueError(
+                f"horizontal field of view must be in [1, 179] degrees, got {hfov_deg}"
+            )
         f = 0.5 * width / math.tan(math.radians(hfov_deg) / 2.0)
         return cls(width, height, f, f, width / 2.0, height / 2.0)
 
@@ -51,7 +56,7 @@ class CameraIntrinsics:
         m[3, 2] = -1.0
         return m
 
-    def project(self, points: NDArray[np.floating]) -> NDArray[np.float32]:
+    def project(self, points: NDArray[np.floating[Any]]) -> NDArray[np.float32]:
         """Camera-space points ``(N, 3)`` (GL convention) to pixels ``(N, 2)``."""
         p = np.asarray(points, dtype=np.float64)
         if p.ndim != 2 or p.shape[1] != 3:
@@ -59,4 +64,5 @@ class CameraIntrinsics:
         depth = -p[:, 2]
         u = self.cx + self.fx * p[:, 0] / depth
         v = self.cy - self.fy * p[:, 1] / depth
-        return np.stack([u, v], axis=1).astype(np.float32)
+        out: NDArray[np.float32] = np.stack([u, v], axis=1).astype(np.float32)
+        return out
