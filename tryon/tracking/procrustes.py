@@ -1,0 +1,69 @@
+"""Weighted similarity alignment of point sets (Umeyama 1991)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Similarity", "weighted_umeyama"]
+
+
+@dataclass(frozen=True, slots=True)
+class Similarity:
+    """``dst ≈ scale * rotation @ src + translation``."""
+
+    rotation: NDArray[np.float64]
+    translation: NDArray[np.float64]
+    scale: float
+    #: Weighted RMS distance between the aligned ``src`` and ``dst``.
+    rms: float
+
+    def apply(self, points: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
+        p = np.asarray(points, dtype=np.float64)
+        out: NDArray[np.float64] = self.scale * p @ self.rotation.T + self.translation
+        return out
+
+
+def weighted_umeyama(
+    src: NDArray[np.floating[Any]],
+    dst: NDArray[np.floating[Any]],
+    weights: NDArray[np.floating[Any]] | None = None,
+    *,
+    with_scale: bool = True,
+) -> Similarity:
+    """The least-squares similarity (or rigid, ``with_scale=False``) taking ``src`` to ``dst``.
+
+    ``src`` and ``dst`` are ``(N, 3)``; ``weights`` ``(N,)`` non-negative with a positive sum.
+    The rotation is proper (det = +1) even when the best orthogonal fit is a reflection.
+    """
+    s = np.asarray(src, dtype=np.float64)
+    d = np.asarray(dst, dtype=np.float64)
+    if s.ndim != 2 or s.shape[1] != 3 or s.shape != d.shape:
+        raise ValueError(
+            f"expected two (N, 3) point sets of one shape, got {s.shape} and {d.shape}"
+        )
+    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (len(s),) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError(
+            f"expected ({len(s)},) non-negative weights with a positive sum, got shape {w.shape}"
+        )
+    w = w / w.sum()
+    mu_s = w @ s
+    mu_d = w @ d
+    sc = s - mu_s
+    dc = d - mu_d
+    cov = (dc * w[:, None]).T @ sc
+    u, sv, vt = np.linalg.svd(cov)
+    flip = np.ones(3)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        flip[2] = -1.0
+    rotation = (u * flip) @ vt
+    var_s = float(w @ np.einsum("ij,ij->i", sc, sc))
+    scale = float(sv @ flip / var_s) if with_scale and var_s > 0 else 1.0
+    translation = mu_d - scale * rotation @ mu_s
+    residual = scale * sc @ rotation.T - dc
+    rms = float(np.sqrt(w @ np.einsum("ij,ij->i", residual, residual)))
+    return Similarity(rotation, translation, scale, rms)
