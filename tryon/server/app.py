@@ -1,0 +1,233 @@
+"""The aiohttp application: routes, CORS and frame-ancestors, static web client, shutdown."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
+
+from aiohttp import web
+
+from tryon.resources import data_dir
+from tryon.server.config import ServerConfig
+from tryon.server.limits import OfferRateLimiter, Rejection, check_offer
+from tryon.server.metrics import Metrics
+from tryon.server.products import ProductShelf
+from tryon.server.session import EngineFactory, Sessions
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+CONFIG: web.AppKey[ServerConfig] = web.AppKey("config", ServerConfig)
+SESSIONS: web.AppKey[Sessions] = web.AppKey("sessions", Sessions)
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
+SHELF: web.AppKey[ProductShelf] = web.AppKey("shelf", ProductShelf)
+LIMITER: web.AppKey[OfferRateLimiter] = web.AppKey("limiter", OfferRateLimiter)
+
+
+def create_app(
+    config: ServerConfig, shelf: ProductShelf, engine_factory: EngineFactory | None
+) -> web.Application:
+    """The server; ``engine_factory=None`` echoes the camera (``config.engine`` is False)."""
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[_headers_middleware])
+    metrics = Metrics()
+    app[CONFIG] = config
+    app[METRICS] = metrics
+    app[SHELF] = shelf
+    app[LIMITER] = OfferRateLimiter(config.offers_per_minute)
+    app[SESSIONS] = Sessions(config, metrics, engine_factory, shelf.__contains__)
+    app.router.add_post("/offer", _offer)
+    app.router.add_route("OPTIONS", "/offer", _preflight)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/api/config", _client_config)
+    app.router.add_get("/api/products", _products)
+    app.router.add_get("/api/products/{id}", _product)
+    app.router.add_get("/api/products/{id}/thumbnail.png", _thumbnail)
+    app.router.add_get("/demo/face.jpg", _demo_face)
+    app.router.add_get("/", _page("index.html"))
+    app.router.add_get("/embed", _page("embed.html"))
+    app.router.add_static("/web/", data_dir("web"), append_version=False)
+    app.on_shutdown.append(_shutdown)
+    return app
+
+
+# -- headers: CORS for allowed origins, frame-ancestors, no caching of API answers --------
+
+
+def _allowed_origin(request: web.Request) -> str | None:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    own = f"{request.scheme}://{request.host}".lower()
+    if origin.lower() == own or origin.lower() in request.app[CONFIG].allowed_origins:
+        return origin
+    return None
+
+
+@web.middleware
+async def _headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPRequestEntityTooLarge as exc:
+        limit = request.app[CONFIG].max_body_bytes
+        response = _rejection(Rejection(413, "body-too-large", f"{exc.text} (limit {limit})"))
+    origin = _allowed_origin(request)
+    if origin is not None:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    config = request.app[CONFIG]
+    ancestors = " ".join(("'self'", *config.allowed_origins))
+    if request.path == "/embed":
+        response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+    else:
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers["Permissions-Policy"] = "camera=(self)"
+    return response
+
+
+async def _preflight(request: web.Request) -> web.Response:
+    if _allowed_origin(request) is None:
+        return web.json_response(
+            {"error": "origin-not-allowed", "reason": "this origin may not call the server"},
+            status=403,
+        )
+    return web.Response(
+        status=204,
+        headers={
+            "Access-Control-Allow-Methods": "POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        },
+    )
+
+
+def _rejection(rej: Rejection) -> web.Response:
+    return web.json_response(rej.to_json(), status=rej.status)
+
+
+# -- signalling -------------------------------------------------------------------------
+
+
+async def _offer(request: web.Request) -> web.Response:
+    app = request.app
+    config, metrics = app[CONFIG], app[METRICS]
+    try:
+        if request.content_length is not None and request.content_length > config.max_body_bytes:
+            raise Rejection(
+                413,
+                "body-too-large",
+                f"body of {request.content_length} bytes (limit {config.max_body_bytes})",
+            )
+        app[LIMITER].admit(request.remote or "unknown")
+        try:
+            payload: Any = json.loads(await request.read())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise Rejection(400, "bad-offer", f"body is not JSON: {exc}") from None
+        sdp, _ = check_offer(payload)
+        session, answer = await app[SESSIONS].open(sdp)
+    except Rejection as rej:
+        metrics.rejected[rej.code] += 1
+        log.info("offer refused: %s", rej)
+        return _rejection(rej)
+    return web.json_response({"sdp": answer.sdp, "type": answer.type, "session": session.id})
+
+
+# -- information ------------------------------------------------------------------------
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    return web.json_response(
+        {
+            "status": "ok",
+            "sessions": len(request.app[SESSIONS]),
+            "max_sessions": config.max_sessions,
+            "engine": config.engine,
+        }
+    )
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    workers = sum(1 for t in threading.enumerate() if t.name.startswith("tryon-session-"))
+    live = {sid: s.stats for sid, s in request.app[SESSIONS].live.items()}
+    text = request.app[METRICS].render(live, workers)
+    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+
+async def _client_config(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    return web.json_response(
+        {
+            "iceServers": [s.to_json() for s in config.ice_servers],
+            "allowedOrigins": list(config.allowed_origins),
+            "engine": config.engine,
+        }
+    )
+
+
+async def _products(request: web.Request) -> web.Response:
+    return web.json_response({"products": request.app[SHELF].list_json()})
+
+
+def _product_or_404(request: web.Request) -> str:
+    pid = request.match_info["id"]
+    if pid not in request.app[SHELF]:
+        raise web.HTTPNotFound(
+            text=json.dumps({"error": "unknown-product", "reason": f"no product {pid!r}"}),
+            content_type="application/json",
+        )
+    return pid
+
+
+async def _product(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SHELF].get_json(_product_or_404(request)))
+
+
+async def _thumbnail(request: web.Request) -> web.Response:
+    png = await request.app[SHELF].thumbnail_png(_product_or_404(request))
+    return web.Response(
+        body=png, content_type="image/png", headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+@cache
+def _demo_face_jpeg() -> bytes:
+    """The astronaut photo (public domain, bundled with scikit-image) for the no-webcam demo."""
+    from PIL import Image
+    from skimage import data
+
+    buf = io.BytesIO()
+    photo = data.astronaut()  # type: ignore[no-untyped-call]
+    Image.fromarray(photo).save(buf, format="JPEG", quality=92)
+    return buf.getvalue()
+
+
+async def _demo_face(request: web.Request) -> web.Response:
+    return web.Response(
+        body=_demo_face_jpeg(),
+        content_type="image/jpeg",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+def _page(name: str) -> Handler:
+    path = data_dir("web") / name
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+    return page
+
+
+async def _shutdown(app: web.Application) -> None:
+    await app[SESSIONS].close_all()

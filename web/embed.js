@@ -1,0 +1,63 @@
+// The /embed page: a try-on view for an iframe on a shop's page, driven over postMessage.
+//
+// URL: /embed?parent=https://shop.example&look=[...]|product=ID&source=auto|camera|demo
+// The parent origin must be the server's own or one of its allowed origins (GET /api/config);
+// messages are taken only from window.parent at exactly that origin, and sent only to it.
+// Protocol: docs/protocol.md ("Iframe embed").
+
+import { TryOn } from "./tryon.js";
+
+const params = new URLSearchParams(location.search);
+const status = document.getElementById("status");
+
+function lookFromParams() {
+  if (params.has("look")) return JSON.parse(params.get("look"));
+  return params.has("product") ? [params.get("product")] : [];
+}
+
+async function main() {
+  const config = await (await fetch("/api/config")).json();
+  const parentOrigin = params.get("parent") ?? location.origin;
+  const allowed = [location.origin, ...config.allowedOrigins];
+  const embedded = window.parent !== window;
+  if (embedded && !allowed.includes(parentOrigin)) {
+    status.textContent = `This try-on may not be embedded by ${parentOrigin}.`;
+    return;
+  }
+
+  const tryon = TryOn.mount(document.getElementById("stage"), {
+    server: location.origin,
+    look: lookFromParams(),
+    source: params.get("source") ?? "auto",
+  });
+  const post = (message) => {
+    if (embedded) window.parent.postMessage({ tryon: 1, ...message }, parentOrigin);
+  };
+  const forwarded = ["ready", "face-found", "face-lost", "look-changed", "measurements", "error"];
+  for (const type of forwarded) {
+    tryon.addEventListener(type, (event) => post({ type, ...event.detail }));
+  }
+  tryon.addEventListener("state", (event) => {
+    const text = { connecting: "Connecting…", reconnecting: "Reconnecting…", failed: "Offline" };
+    status.textContent = text[event.detail.state] ?? "";
+  });
+
+  window.addEventListener("message", async (event) => {
+    if (event.source !== window.parent || event.origin !== parentOrigin) return;
+    const msg = event.data;
+    if (!msg || msg.tryon !== 1) return;
+    try {
+      if (msg.type === "set-look") {
+        post({ type: "reply", id: msg.id, items: await tryon.setLook(msg.items) });
+      } else if (msg.type === "snapshot") {
+        post({ type: "reply", id: msg.id, blob: await tryon.snapshot() });
+      } else {
+        post({ type: "error", id: msg.id, code: "unknown-type", message: `unknown ${msg.type}` });
+      }
+    } catch (err) {
+      post({ type: "error", id: msg.id, code: err.code ?? "internal", message: err.message });
+    }
+  });
+}
+
+main().catch((err) => { status.textContent = `Try-on failed to start: ${err.message}`; });
