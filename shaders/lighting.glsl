@@ -1,0 +1,81 @@
+// Shared shading: sRGB transfer, a procedural studio environment, GGX key and fill lights.
+// Everything is in camera space (x right, y up, the viewer at the origin looking down -z).
+
+const float PI = 3.14159265;
+
+vec3 srgb_to_linear(vec3 c) {
+    return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c));
+}
+
+vec3 linear_to_srgb(vec3 c) {
+    c = clamp(c, 0.0, 1.0);
+    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
+}
+
+// A photo studio: bright sky above, a dark floor, an overhead soft box and a window strip on
+// the viewer's left. Roughness widens every transition (a cheap stand-in for prefiltering).
+vec3 environment(vec3 dir, float roughness) {
+    float blur = 0.06 + roughness * roughness;
+    float gloss = 1.0 - 0.7 * roughness;
+    vec3 sky = vec3(0.80, 0.84, 0.92);
+    vec3 floor_ = vec3(0.10, 0.09, 0.085);
+    vec3 c = mix(floor_, sky, smoothstep(-blur, blur, dir.y + 0.05));
+    float top = exp(-pow((dir.y - 0.80) / (0.10 + blur), 2.0));
+    float strip = exp(-pow((dir.x + 0.55) / (0.08 + blur), 2.0)) * smoothstep(-0.1, 0.4, dir.y);
+    c += vec3(2.2) * top * gloss + vec3(1.6, 1.55, 1.45) * strip * gloss;
+    return c;
+}
+
+vec3 irradiance(vec3 n) {
+    return mix(vec3(0.22, 0.20, 0.19), vec3(0.85, 0.88, 0.95), 0.5 + 0.5 * n.y);
+}
+
+// Karis' analytic fit of the split-sum environment BRDF: (scale, bias) applied to F0.
+vec2 env_brdf(float roughness, float n_dot_v) {
+    const vec4 c0 = vec4(-1.0, -0.0275, -0.572, 0.022);
+    const vec4 c1 = vec4(1.0, 0.0425, 1.04, -0.04);
+    vec4 r = roughness * c0 + c1;
+    float a004 = min(r.x * r.x, exp2(-9.28 * n_dot_v)) * r.x + r.y;
+    return vec2(-1.04, 1.04) * a004 + r.zw;
+}
+
+const vec3 KEY_DIR = vec3(-0.45, 0.65, 0.61);   // toward the light, normalised below
+const vec3 KEY_COLOR = vec3(2.4, 2.33, 2.2);
+const vec3 FILL_DIR = vec3(0.75, 0.15, 0.64);
+const vec3 FILL_COLOR = vec3(0.55, 0.6, 0.7);
+
+// Direct light from one directional source: Lambert diffuse plus GGX/Smith/Schlick specular.
+vec3 direct_light(vec3 l, vec3 radiance, vec3 n, vec3 v, vec3 diffuse, vec3 f0, float a) {
+    l = normalize(l);
+    vec3 h = normalize(l + v);
+    float n_dot_l = max(dot(n, l), 0.0);
+    float n_dot_v = max(dot(n, v), 1e-4);
+    float n_dot_h = max(dot(n, h), 0.0);
+    float a2 = a * a;
+    float d = n_dot_h * n_dot_h * (a2 - 1.0) + 1.0;
+    float ndf = a2 / (PI * d * d);
+    float k = a * 0.5;
+    float vis = 0.25 / ((n_dot_v * (1.0 - k) + k) * (n_dot_l * (1.0 - k) + k));
+    vec3 f = f0 + (1.0 - f0) * pow(1.0 - max(dot(v, h), 0.0), 5.0);
+    return ((1.0 - f) * diffuse / PI + ndf * vis * f) * radiance * n_dot_l;
+}
+
+// Metallic-roughness shading under the key and fill lights and the studio environment.
+vec3 shade(vec3 base, float metallic, float roughness, float occlusion, vec3 n, vec3 v) {
+    roughness = clamp(roughness, 0.04, 1.0);
+    float a = roughness * roughness;
+    vec3 f0 = mix(vec3(0.04), base, metallic);
+    vec3 diffuse = base * (1.0 - metallic);
+    vec3 c = direct_light(KEY_DIR, KEY_COLOR, n, v, diffuse, f0, a)
+           + direct_light(FILL_DIR, FILL_COLOR, n, v, diffuse, f0, a);
+    vec2 ab = env_brdf(roughness, max(dot(n, v), 1e-4));
+    vec3 specular = environment(reflect(-v, n), roughness) * (f0 * ab.x + ab.y);
+    c += (diffuse * irradiance(n) + specular) * occlusion;
+    return c;
+}
+
+// Flip a normal for back faces of double-sided surfaces and keep it facing the viewer.
+vec3 facing_normal(vec3 n) {
+    n = normalize(n);
+    return gl_FrontFacing ? n : -n;
+}

@@ -1,0 +1,124 @@
+"""A product asset on the GPU: uploaded once, drawn every frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import moderngl
+import numpy as np
+
+from tryon.catalog.asset import Asset, Material, Primitive, Texture
+from tryon.render.fit import Part, eyewear_part
+from tryon.render.programs import DefineValue, ProgramCache
+
+__all__ = ["GpuAsset", "GpuPrimitive"]
+
+#: OpenGL's GL_SRGB8_ALPHA8: colour textures decode to linear when sampled.
+_GL_SRGB8_ALPHA8 = 0x8C43
+
+#: Material texture slots: (Material attribute, sampler uniform, define).
+_MAPS = (
+    ("base_color_texture", "u_base_color_map", "HAS_BASE_COLOR_MAP"),
+    ("metallic_roughness_texture", "u_metallic_roughness_map", "HAS_METALLIC_ROUGHNESS_MAP"),
+    ("normal_texture", "u_normal_map", "HAS_NORMAL_MAP"),
+    ("occlusion_texture", "u_occlusion_map", "HAS_OCCLUSION_MAP"),
+)
+
+
+@dataclass(slots=True)
+class GpuPrimitive:
+    """One primitive's vertex array, its program and the textures it samples."""
+
+    part: Part
+    material: Material
+    program: moderngl.Program
+    vao: moderngl.VertexArray
+    buffers: tuple[moderngl.Buffer, ...]
+    #: Sampler uniform name to texture; texture unit = position in this dict.
+    textures: dict[str, moderngl.Texture] = field(default_factory=dict)
+
+    @property
+    def is_lens(self) -> bool:
+        return self.material.is_lens
+
+
+class GpuAsset:
+    """Every primitive of an :class:`Asset` uploaded: opaque ones first, lenses after."""
+
+    def __init__(self, ctx: moderngl.Context, programs: ProgramCache, asset: Asset) -> None:
+        if not asset.primitives:
+            raise ValueError("asset has no primitives to draw")
+        self.ctx = ctx
+        self._textures: dict[int, moderngl.Texture] = {}
+        prims = [self._upload(programs, p) for p in asset.primitives]
+        self.opaque = tuple(p for p in prims if not p.is_lens)
+        self.lenses = tuple(p for p in prims if p.is_lens)
+
+    def _texture(self, texture: Texture) -> moderngl.Texture:
+        tex = self._textures.get(id(texture))
+        if tex is None:
+            pixels = np.ascontiguousarray(texture.pixels, dtype=np.uint8)
+            if pixels.ndim != 3 or pixels.shape[2] != 4:
+                raise ValueError(f"texture pixels must be (H, W, 4) RGBA8, got {pixels.shape}")
+            height, width = pixels.shape[:2]
+            tex = self.ctx.texture(
+                (width, height),
+                4,
+                pixels,
+                internal_format=_GL_SRGB8_ALPHA8 if texture.srgb else None,
+            )
+            tex.build_mipmaps()
+            tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            self._textures[id(texture)] = tex
+        return tex
+
+    def _upload(self, programs: ProgramCache, prim: Primitive) -> GpuPrimitive:
+        material = prim.material
+        has_uv = prim.uvs is not None
+        defines: dict[str, DefineValue] = {"HAS_UV": has_uv}
+        maps = _MAPS[:1] if material.is_lens else _MAPS  # lenses read only the tint map
+        for attr, _, define in maps:
+            defines[define] = has_uv and getattr(material, attr) is not None
+        if material.is_lens:
+            defines["TRANSMISSION"] = material.transmission > 0.0
+        program = programs.get("product", "lens" if material.is_lens else "pbr", defines)
+        columns = [prim.positions, prim.normals]
+        fmt, names = "3f 3f", ["in_position", "in_normal"]
+        if has_uv and "in_uv" in program and prim.uvs is not None:
+            columns.append(prim.uvs)
+            fmt, names = fmt + " 2f", [*names, "in_uv"]
+        vertices = np.ascontiguousarray(np.hstack(columns), dtype=np.float32)
+        vbo = self.ctx.buffer(vertices)
+        ibo = self.ctx.buffer(np.ascontiguousarray(prim.indices, dtype=np.uint32))
+        vao = self.ctx.vertex_array(program, [(vbo, fmt, *names)], index_buffer=ibo)
+        textures = {
+            uniform: self._texture(getattr(material, attr))
+            for attr, uniform, define in maps
+            if defines[define]
+        }
+        return GpuPrimitive(
+            part=eyewear_part(prim.node_path),
+            material=material,
+            program=program,
+            vao=vao,
+            buffers=(vbo, ibo),
+            textures=textures,
+        )
+
+    @property
+    def primitives(self) -> tuple[GpuPrimitive, ...]:
+        return self.opaque + self.lenses
+
+    def objects(self) -> tuple[moderngl.Buffer | moderngl.VertexArray | moderngl.Texture, ...]:
+        """Every GL object this asset owns (programs belong to the cache)."""
+        out: list[moderngl.Buffer | moderngl.VertexArray | moderngl.Texture] = []
+        for p in self.primitives:
+            out.append(p.vao)
+            out.extend(p.buffers)
+        out.extend(self._textures.values())
+        return tuple(out)
+
+    def release(self) -> None:
+        for obj in self.objects():
+            obj.release()
+        self._textures.clear()

@@ -1,0 +1,315 @@
+"""The renderer: composites worn products onto camera frames with one GL context.
+
+Per frame: the camera frame is written into a texture (in place) and drawn as the background
+of a multisampled framebuffer; each face's head writes depth only (face mesh + skull proxy);
+opaque product parts are shaded (metallic-roughness PBR); lenses are drawn last, seeing the
+camera frame through their tint; the samples are resolved and the pixels read back once.
+
+Drawing uses a y-flipped projection so that framebuffer row 0 is the image's top row: the
+frame texture needs no flip on upload and the readback none afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import moderngl
+import numpy as np
+from numpy.typing import NDArray
+
+from tryon.catalog.asset import Asset
+from tryon.frames import validate_frame
+from tryon.render.background import BackgroundPass
+from tryon.render.context import create_context
+from tryon.render.fit import EyewearFit, EyewearPose, fit_eyewear
+from tryon.render.gpu_asset import GpuAsset
+from tryon.render.occluder import HeadOccluder
+from tryon.render.product_pass import draw_lens, draw_opaque
+from tryon.render.programs import ProgramCache
+from tryon.render.target import RenderTarget
+from tryon.tracking.camera import CameraIntrinsics
+from tryon.tracking.canonical import load_canonical_face
+from tryon.tracking.geometry import FaceGeometry
+
+__all__ = ["Renderer", "WornProduct", "flipped_projection"]
+
+#: Near and far clip planes, metres.
+NEAR_M, FAR_M = 0.01, 20.0
+#: Handedness of screen space under the flipped projection (for derivative tangent frames).
+_HANDEDNESS = -1.0
+#: Thumbnails: three-quarter view angles, degrees.
+_THUMB_YAW, _THUMB_PITCH, _THUMB_HFOV = -32.0, 12.0, 25.0
+
+
+@dataclass(frozen=True, slots=True)
+class WornProduct:
+    """A product to draw on every face: the asset (uploaded once), its fit and
+    ``intensity`` (0 = clear lenses, 1 = the material's full tint)."""
+
+    asset: Asset
+    fit: EyewearFit = field(default_factory=EyewearFit)
+    intensity: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.intensity <= 1.0:
+            raise ValueError(f"WornProduct.intensity must be in [0, 1], got {self.intensity!r}")
+
+
+def flipped_projection(camera: CameraIntrinsics) -> NDArray[np.float32]:
+    """The camera's GL projection with y negated: image row 0 lands on framebuffer row 0."""
+    p = camera.projection_matrix(NEAR_M, FAR_M)
+    p[1, :] *= -1.0
+    return p
+
+
+def _rotation(yaw_deg: float, pitch_deg: float) -> NDArray[np.float64]:
+    y, p = math.radians(yaw_deg), math.radians(pitch_deg)
+    ry = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
+    out: NDArray[np.float64] = rx @ ry
+    return out
+
+
+class Renderer:
+    """Draws :class:`WornProduct` s on the faces of camera frames.
+
+    GL objects are made once: programs, the frame texture and framebuffers (again only when
+    the frame size changes), the occluder meshes, and each asset's buffers and textures on
+    first use (the ``asset_cache_size`` most recently used assets stay uploaded).
+    """
+
+    def __init__(
+        self,
+        ctx: moderngl.Context | None = None,
+        samples: int = 4,
+        asset_cache_size: int = 16,
+    ) -> None:
+        if samples not in (0, 2, 4, 8, 16):
+            raise ValueError(f"samples must be 0, 2, 4, 8 or 16, got {samples!r}")
+        if asset_cache_size < 1:
+            raise ValueError(f"asset_cache_size must be at least 1, got {asset_cache_size!r}")
+        self._owns_ctx = ctx is None
+        self.ctx = create_context() if ctx is None else ctx
+        self.samples = min(samples, self.ctx.max_samples)
+        self.programs = ProgramCache(self.ctx)
+        self._background = BackgroundPass(self.ctx, self.programs)
+        self._occluder = HeadOccluder(self.ctx, self.programs, load_canonical_face().triangles)
+        self._target: RenderTarget | None = None
+        self._thumb_target: RenderTarget | None = None
+        self._thumb_background: BackgroundPass | None = None
+        self._assets: OrderedDict[int, tuple[Asset, GpuAsset]] = OrderedDict()
+        self._cache_size = asset_cache_size
+        self._released = False
+
+    # ------------------------------------------------------------------ public API
+
+    def render(
+        self,
+        frame: NDArray[np.uint8],
+        faces: Sequence[FaceGeometry],
+        products: Sequence[WornProduct],
+        out: NDArray[np.uint8] | None = None,
+    ) -> NDArray[np.uint8]:
+        """``frame`` with ``products`` worn on every face.
+
+        With no face or no product the input frame itself is returned, untouched. Otherwise
+        the result is read into ``out`` or, if not given, into the renderer's preallocated
+        buffer, which the next call overwrites (copy it to keep it).
+        """
+        self._check_alive()
+        frame = validate_frame(frame)
+        if not faces or not products:
+            return frame
+        height, width = frame.shape[:2]
+        camera = faces[0].camera
+        for face in faces:
+            if (face.camera.width, face.camera.height) != (width, height):
+                raise ValueError(
+                    f"face camera is {face.camera.width}x{face.camera.height} but the frame is "
+                    f"{width}x{height}"
+                )
+        draws = [
+            (product, self._gpu_asset(product.asset), fit_eyewear(face, product.asset, product.fit))
+            for face in faces
+            for product in products
+        ]
+        target = self._target_for((width, height))
+        background = self._background.upload(frame)
+        projection = flipped_projection(camera)
+        target.fbo.use()
+        target.fbo.clear(depth=1.0)
+        self._background.draw()
+        self.ctx.enable(moderngl.DEPTH_TEST)
+        self.ctx.front_face = "cw"  # the flipped projection mirrors the winding
+        try:
+            for face in faces:
+                self._occluder.draw(target.fbo, face, projection)
+            for _, gpu, pose in draws:
+                self._draw_opaque(gpu, pose, projection)
+            target.fbo.depth_mask = False
+            target.fbo.use()  # moderngl applies a framebuffer's masks when it is bound
+            for product, gpu, pose in draws:
+                self._draw_lenses(gpu, pose, projection, product, background)
+        finally:
+            target.fbo.depth_mask = True
+            target.fbo.use()
+            self._reset_state()
+        return target.read(out)
+
+    def render_thumbnail(self, asset: Asset, size: int = 256) -> NDArray[np.uint8]:
+        """``(size, size, 4)`` RGBA: ``asset`` in a three-quarter view on a transparent
+        background (RGB white where nothing is drawn), filling most of the square."""
+        self._check_alive()
+        if not 16 <= size <= 4096:
+            raise ValueError(f"thumbnail size must be in [16, 4096] pixels, got {size!r}")
+        gpu = self._gpu_asset(asset)
+        if self._thumb_target is None or self._thumb_target.size != (size, size):
+            if self._thumb_target is not None:
+                self._thumb_target.release()
+            self._thumb_target = RenderTarget(self.ctx, (size, size), self.samples, components=4)
+        if self._thumb_background is None:
+            self._thumb_background = BackgroundPass(self.ctx, self.programs)
+        paper = np.full((size, size, 4), (255, 255, 255, 0), dtype=np.uint8)
+        background = self._thumb_background.upload(paper)
+        camera = CameraIntrinsics.from_fov(size, size, _THUMB_HFOV)
+        bounds = asset.bounds.astype(np.float64)
+        center = 0.5 * (bounds[0] + bounds[1])
+        radius = 0.5 * float(np.linalg.norm(bounds[1] - bounds[0]))
+        distance = radius / math.tan(math.radians(_THUMB_HFOV) / 2.0) * 1.02
+        rotation = _rotation(_THUMB_YAW, _THUMB_PITCH)
+        model = np.eye(4)
+        model[:3, :3] = rotation
+        model[:3, 3] = np.array([0.0, 0.0, -distance]) - rotation @ center
+        pose = EyewearPose(model=model, temple_left=np.eye(4), temple_right=np.eye(4))
+        projection = flipped_projection(camera)
+        target = self._thumb_target
+        target.fbo.use()
+        target.fbo.clear(depth=1.0)
+        self._thumb_background.draw()
+        self.ctx.enable(moderngl.DEPTH_TEST)
+        self.ctx.front_face = "cw"
+        try:
+            self._draw_opaque(gpu, pose, projection)
+            target.fbo.depth_mask = False
+            target.fbo.use()  # moderngl applies a framebuffer's masks when it is bound
+            self._draw_lenses(gpu, pose, projection, WornProduct(asset), background)
+        finally:
+            target.fbo.depth_mask = True
+            target.fbo.use()
+            self._reset_state()
+        return target.read().copy()
+
+    def gl_objects(self) -> tuple[object, ...]:
+        """Every GL object the renderer owns now (for leak checks and tests)."""
+        objs: list[object] = list(self.programs._programs.values())
+        objs += [self._background.vao, self._background.texture]
+        objs += list(self._occluder.objects())
+        for target in (self._target, self._thumb_target):
+            if target is not None:
+                objs += list(target.objects())
+        if self._thumb_background is not None:
+            objs += [self._thumb_background.vao, self._thumb_background.texture]
+        for _, gpu in self._assets.values():
+            objs += list(gpu.objects())
+        return tuple(o for o in objs if o is not None)
+
+    def release(self) -> None:
+        """Free every GL object (and the context, if the renderer made it). Idempotent."""
+        if self._released:
+            return
+        self._released = True
+        for _, gpu in self._assets.values():
+            gpu.release()
+        self._assets.clear()
+        for target in (self._target, self._thumb_target):
+            if target is not None:
+                target.release()
+        self._target = self._thumb_target = None
+        self._background.release()
+        if self._thumb_background is not None:
+            self._thumb_background.release()
+        self._occluder.release()
+        self.programs.release()
+        if self._owns_ctx:
+            self.ctx.release()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_alive(self) -> None:
+        if self._released:
+            raise RuntimeError("Renderer used after release()")
+
+    def _target_for(self, size: tuple[int, int]) -> RenderTarget:
+        if self._target is None or self._target.size != size:
+            if self._target is not None:
+                self._target.release()
+            self._target = RenderTarget(self.ctx, size, self.samples)
+        return self._target
+
+    def _gpu_asset(self, asset: Asset) -> GpuAsset:
+        key = id(asset)
+        hit = self._assets.get(key)
+        if hit is not None and hit[0] is asset:
+            self._assets.move_to_end(key)
+            return hit[1]
+        gpu = GpuAsset(self.ctx, self.programs, asset)
+        self._assets[key] = (asset, gpu)
+        while len(self._assets) > self._cache_size:
+            _, (_, old) = self._assets.popitem(last=False)
+            old.release()
+        return gpu
+
+    def _set_culling(self, double_sided: bool) -> None:
+        if double_sided:
+            self.ctx.disable(moderngl.CULL_FACE)
+        else:
+            self.ctx.enable(moderngl.CULL_FACE)
+
+    def _draw_opaque(
+        self, gpu: GpuAsset, pose: EyewearPose, projection: NDArray[np.float32]
+    ) -> None:
+        for prim in gpu.opaque:
+            self._set_culling(prim.material.double_sided)
+            draw_opaque(prim, pose.part_matrix(prim.part), projection, _HANDEDNESS)
+
+    def _draw_lenses(
+        self,
+        gpu: GpuAsset,
+        pose: EyewearPose,
+        projection: NDArray[np.float32],
+        product: WornProduct,
+        background: moderngl.Texture,
+    ) -> None:
+        for prim in gpu.lenses:
+            self._set_culling(prim.material.double_sided)
+            if prim.material.transmission > 0.0:
+                self.ctx.disable(moderngl.BLEND)
+            else:
+                self.ctx.enable(moderngl.BLEND)
+                self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+            draw_lens(
+                prim,
+                pose.part_matrix(prim.part),
+                projection,
+                product.intensity,
+                background,
+            )
+
+    def _reset_state(self) -> None:
+        self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE | moderngl.BLEND)
+        self.ctx.front_face = "ccw"

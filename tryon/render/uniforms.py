@@ -1,0 +1,23 @@
+"""Setting uniforms that the GLSL compiler may have optimised away."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import moderngl
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["set_matrix", "set_uniform"]
+
+
+def set_uniform(program: moderngl.Program, name: str, value: float | Sequence[float]) -> None:
+    """``program[name] = value`` if the program has an active uniform of that name."""
+    if name in program:
+        program[name] = value
+
+
+def set_matrix(program: moderngl.Program, name: str, matrix: NDArray[np.floating]) -> None:  # type: ignore[type-arg]
+    """Write a row-major numpy ``(4, 4)`` matrix into a GLSL ``mat4`` (column-major)."""
+    if name in program:
+        program[name].write(np.ascontiguousarray(matrix.T, dtype=np.float32).tobytes())  # type: ignore[union-attr]
