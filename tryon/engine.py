@@ -1,0 +1,185 @@
+"""The engine: one RGB frame in, one RGB frame out, stage by stage, each stage timed.
+
+``Engine.process`` is the one entry point every front end (server, kiosk, CLI) calls. A frame
+with no face, or a tracker failure, comes back unmodified; a malformed frame raises
+``ValueError`` naming what it got.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import MappingProxyType, TracebackType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tryon.catalog.look import Look
+from tryon.frames import validate_frame
+from tryon.overlay import draw_overlay
+from tryon.tracking.camera import DEFAULT_HFOV_DEG, CameraIntrinsics
+from tryon.tracking.geometry import FaceGeometry
+from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
+from tryon.tracking.solve import solve_geometry
+from tryon.tracking.stabilizer import FaceStabilizer, StabilizerOptions
+from tryon.tracking.tracker import FaceTracker, TrackerOptions, TrackerResult
+
+__all__ = ["Engine", "EngineOptions", "EngineResult"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """How the engine tracks and what it draws."""
+
+    max_faces: int = 1
+    #: Draw the tracked mesh, irises and head axes on the output.
+    debug_overlay: bool = False
+    #: Assumed horizontal field of view of the camera when ``camera`` is not given.
+    hfov_deg: float = DEFAULT_HFOV_DEG
+    #: Known intrinsics (overrides ``hfov_deg``); frames must then have its size.
+    camera: CameraIntrinsics | None = None
+    stabilizer: StabilizerOptions = field(default_factory=StabilizerOptions)
+    #: Look for small / far faces (full-range detector and crops) when faces are missing.
+    find_small_faces: bool = True
+
+    def __post_init__(self) -> None:
+        self.tracker_options()  # validates max_faces
+        CameraIntrinsics.from_fov(2, 2, self.hfov_deg)  # validates hfov_deg
+
+    def tracker_options(self) -> TrackerOptions:
+        return TrackerOptions(max_faces=self.max_faces, find_small_faces=self.find_small_faces)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    """What the engine found in the last frame."""
+
+    faces: tuple[FaceGeometry, ...]
+    #: Wall time per stage, milliseconds, in stage order (plus ``"total"``).
+    timings_ms: MappingProxyType[str, float]
+    timestamp_ms: int
+
+
+class _StageTimer:
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[stage] = (time.perf_counter() - t0) * 1000.0
+
+    def done(self) -> MappingProxyType[str, float]:
+        self.ms["total"] = (time.perf_counter() - self._start) * 1000.0
+        return MappingProxyType(self.ms)
+
+
+class Engine:
+    """Tracks faces and draws on frames; not thread-safe (one engine per video stream)."""
+
+    def __init__(
+        self, options: EngineOptions | None = None, *, tracker: FaceTracker | None = None
+    ) -> None:
+        self.options = options or EngineOptions()
+        self._tracker = tracker or MediaPipeFaceTracker(self.options.tracker_options())
+        self._stabilizer = FaceStabilizer(self.options.stabilizer)
+        self._camera: CameraIntrinsics | None = self.options.camera
+        self._last_ts: int | None = None
+        self._last_result: EngineResult | None = None
+        self._closed = False
+
+    @property
+    def last_result(self) -> EngineResult | None:
+        """The faces and stage timings of the last processed frame (None before the first)."""
+        return self._last_result
+
+    def process(
+        self,
+        frame: NDArray[np.uint8],
+        look: Look | None = None,
+        timestamp_ms: int | None = None,
+    ) -> NDArray[np.uint8]:
+        """Process one RGB uint8 ``(H, W, 3)`` frame; the input array is never modified.
+
+        ``timestamp_ms`` is the frame's time (a video's pts); by default the monotonic clock.
+        Without faces (or with nothing to draw) the input array itself is returned.
+        """
+        if self._closed:
+            raise RuntimeError("Engine.process() called after close()")
+        frame = validate_frame(frame)
+        ts = self._timestamp(timestamp_ms)
+        camera = self._camera_for(frame)
+        timer = _StageTimer()
+        with timer("tracking"):
+            tracked = self._track(frame, ts)
+        with timer("stabilizing"):
+            observations = self._stabilizer.update(tracked)
+        with timer("geometry"):
+            faces = tuple(solve_geometry(o, camera) for o in observations)
+        out = frame
+        if faces and self.options.debug_overlay:
+            with timer("overlay"):
+                out = draw_overlay(out, faces)
+        self._last_result = EngineResult(faces, timer.done(), ts)
+        return out
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._tracker.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _timestamp(self, given: int | None) -> int:
+        """Strictly increasing ms; a jump back in the caller's clock (a new clip) resets the
+        stabilizer, since the old motion says nothing about the new frames."""
+        ts = int(time.monotonic() * 1000) if given is None else int(given)
+        if self._last_ts is not None and ts <= self._last_ts:
+            if ts < self._last_ts:
+                self._stabilizer.reset()
+            ts = self._last_ts + 1
+        self._last_ts = ts
+        return ts
+
+    def _camera_for(self, frame: NDArray[np.uint8]) -> CameraIntrinsics:
+        h, w = frame.shape[:2]
+        cam = self._camera
+        if cam is not None and (cam.width, cam.height) == (w, h):
+            return cam
+        fixed = self.options.camera
+        if fixed is not None:
+            raise ValueError(
+                f"frame is {w}x{h} but EngineOptions.camera is {fixed.width}x{fixed.height}"
+            )
+        self._camera = CameraIntrinsics.from_fov(w, h, self.options.hfov_deg)
+        self._stabilizer.reset()
+        return self._camera
+
+    def _track(self, frame: NDArray[np.uint8], ts: int) -> TrackerResult:
+        """The tracker's result, or no faces if it fails (logged without any face data)."""
+        try:
+            return self._tracker.track(frame, ts)
+        except Exception as exc:  # a tracker failure must not take the stream down
+            log.warning("tracker failed on a %dx%d frame: %s", frame.shape[1], frame.shape[0], exc)
+            h, w = frame.shape[:2]
+            return TrackerResult((), ts, (w, h))
