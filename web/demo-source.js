@@ -32,7 +32,8 @@ export async function demoStream(imageUrl) {
     ctx.rotate((3 * Math.PI / 180) * Math.sin(t * 0.5));
     const s = scale * (1 + 0.03 * Math.sin(t * 0.3));
     ctx.scale(s, s);
-    ctx.drawImage(image, -image.naturalWidth / 2, -image.naturalHeight / 2 - 40);
+    // Shifted down so the face (upper third of the photo) sits near the frame centre.
+    ctx.drawImage(image, -image.naturalWidth / 2, -image.naturalHeight / 2 + 60);
     ctx.restore();
   }
 
