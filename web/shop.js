@@ -13,7 +13,7 @@ const state = {
   tryon: null,
 };
 
-const CATEGORY_LABELS = { glasses: "Glasses", sunglasses: "Sunglasses", makeup: "Makeup",
+const CATEGORY_LABELS = { eyewear: "Glasses", glasses: "Glasses", sunglasses: "Sunglasses", makeup: "Makeup",
   hair: "Hair", jewelry: "Jewelry" };
 const label = (cat) => CATEGORY_LABELS[cat] ?? cat.charAt(0).toUpperCase() + cat.slice(1);
 

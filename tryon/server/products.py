@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-__all__ = ["Manifest", "ProductShelf"]
+__all__ = ["Manifest", "ProductShelf", "ThumbnailRenderer"]
 
 
 class Manifest(Protocol):
@@ -28,8 +28,14 @@ class Manifest(Protocol):
     def model_dump(self, *, mode: str) -> dict[str, Any]: ...
 
 
-#: Renders one product's thumbnail, RGBA uint8 (H, W, 4); called on the thumbnail thread.
-ThumbnailRenderer = Callable[[str], NDArray[np.uint8]]
+class ThumbnailRenderer(Protocol):
+    """Draws thumbnails; both methods are called on the shelf's one thumbnail thread."""
+
+    def render(self, product_id: str) -> NDArray[np.uint8]:
+        """RGBA uint8 ``(H, W, 4)``."""
+        ...
+
+    def release(self) -> None: ...
 
 
 class ProductShelf:
@@ -74,7 +80,7 @@ class ProductShelf:
             raise
 
     def _render_png(self, product_id: str) -> bytes:
-        rgba = self._render(product_id)
+        rgba = self._render.render(product_id)
         if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:
             raise ValueError(
                 f"thumbnail of {product_id!r}: expected RGBA uint8 (H, W, 4), "
@@ -85,4 +91,6 @@ class ProductShelf:
         return buf.getvalue()
 
     def close(self) -> None:
+        """Release the renderer on its own thread, then end the thread."""
+        self._executor.submit(self._render.release).result()
         self._executor.shutdown(wait=True)

@@ -1,0 +1,128 @@
+"""``tryon serve``: the WebRTC try-on server with its demo shop at ``/``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import ssl
+from pathlib import Path
+from typing import Any
+
+from tryon.cli import CliError
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="run the WebRTC try-on server and its demo shop",
+        description=(
+            "Serve the try-on over WebRTC: the demo shop at /, the iframe embed at /embed, "
+            "the embed SDK at /web/tryon.js, the API under /api, /healthz and /metrics."
+        ),
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    p.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
+    p.add_argument(
+        "--cert", type=Path, help="TLS certificate (PEM); browsers need https for cameras"
+    )
+    p.add_argument("--key", type=Path, help="TLS private key (PEM) for --cert")
+    p.add_argument(
+        "--max-sessions", type=int, default=4, help="shoppers at once (default: %(default)s)"
+    )
+    p.add_argument(
+        "--offers-per-minute", type=int, default=20, help="offers per client IP per minute"
+    )
+    p.add_argument("--max-body", type=int, default=64 * 1024, help="largest request body in bytes")
+    p.add_argument(
+        "--disconnect-timeout",
+        type=float,
+        default=10.0,
+        help="seconds before a disconnected session is closed (default: %(default)s)",
+    )
+    p.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        metavar="URL[,USER,CREDENTIAL]",
+        help="STUN/TURN server for both peers (repeatable; none by default)",
+    )
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="origin that may embed /embed and call the API, e.g. https://shop.example"
+        " (repeatable)",
+    )
+    p.add_argument(
+        "--echo",
+        action="store_true",
+        help="engine off: send the camera back unchanged (a baseline for benchmarks)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log session events")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from tryon.server.app import create_app
+    from tryon.server.config import IceServer, ServerConfig
+    from tryon.server.parts import default_engine_factory, default_shelf
+
+    try:
+        config = ServerConfig(
+            host=args.host,
+            port=args.port,
+            max_sessions=args.max_sessions,
+            offers_per_minute=args.offers_per_minute,
+            max_body_bytes=args.max_body,
+            disconnect_timeout_s=args.disconnect_timeout,
+            ice_servers=tuple(IceServer.parse(s) for s in args.ice_server),
+            allowed_origins=tuple(args.allow_origin),
+            engine=not args.echo,
+            cert=args.cert,
+            key=args.key,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    ssl_context = None
+    if config.cert is not None and config.key is not None:
+        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            ssl_context.load_cert_chain(config.cert, config.key)
+        except (OSError, ssl.SSLError) as exc:
+            raise CliError(
+                f"cannot load TLS certificate {config.cert} / key {config.key}: {exc}"
+            ) from None
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    shelf = default_shelf(config)
+    app = create_app(config, shelf, default_engine_factory(config))
+    scheme = "https" if ssl_context else "http"
+    mode = "engine on" if config.engine else "echo: engine off"
+    print(
+        f"tryon serve: demo shop at {scheme}://{config.host}:{config.port}/ ({mode}, "
+        f"{len(shelf)} products, up to {config.max_sessions} sessions); Ctrl-C to stop",
+        flush=True,
+    )
+    try:
+        web.run_app(
+            app,
+            host=config.host,
+            port=config.port,
+            ssl_context=ssl_context,
+            print=None,
+            access_log=None,
+        )
+    except OSError as exc:
+        raise CliError(f"cannot listen on {config.host}:{config.port}: {exc}") from None
+    finally:
+        shelf.close()
+    return 0

@@ -1,0 +1,58 @@
+"""The production parts behind the server: the shipped catalog, its thumbnails drawn by the
+project's renderer, and one :class:`~tryon.engine.Engine` per session."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tryon.catalog.catalog import Catalog
+from tryon.server.config import ServerConfig
+from tryon.server.products import ProductShelf
+from tryon.server.session import EngineFactory, FrameEngine
+
+if TYPE_CHECKING:
+    from tryon.render.renderer import Renderer
+
+__all__ = ["CatalogThumbnails", "default_engine_factory", "default_shelf"]
+
+
+class CatalogThumbnails:
+    """Three-quarter views of catalog products; the GL renderer is made on first use."""
+
+    def __init__(self, catalog: Catalog, size: int) -> None:
+        self._catalog = catalog
+        self._size = size
+        self._renderer: Renderer | None = None
+
+    def render(self, product_id: str) -> NDArray[np.uint8]:
+        from tryon.render.renderer import Renderer
+
+        if self._renderer is None:
+            self._renderer = Renderer()
+        return self._renderer.render_thumbnail(self._catalog.load_asset(product_id), self._size)
+
+    def release(self) -> None:
+        if self._renderer is not None:
+            self._renderer.release()
+            self._renderer = None
+
+
+def default_shelf(config: ServerConfig, catalog: Catalog | None = None) -> ProductShelf:
+    catalog = catalog or Catalog.default()
+    return ProductShelf(catalog.products(), CatalogThumbnails(catalog, config.thumbnail_size))
+
+
+def default_engine_factory(config: ServerConfig) -> EngineFactory | None:
+    """``Engine()`` per session, or ``None`` (echo) when ``config.engine`` is off."""
+    if not config.engine:
+        return None
+
+    def make() -> FrameEngine:
+        from tryon.engine import Engine
+
+        return Engine()
+
+    return make
