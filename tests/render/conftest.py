@@ -12,6 +12,7 @@ import pytest
 from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset, Material, Primitive
+from tryon.render.fit import EyewearPose, Part, eyewear_part
 from tryon.render.renderer import Renderer
 from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.canonical import load_canonical_face
@@ -136,9 +137,11 @@ FRAME_MATERIAL = Material(
     roughness=0.3,
     double_sided=True,
 )
-TEMPLE_MATERIAL = Material(
-    name="acetate_temple", base_color=(0.6, 0.05, 0.05, 1.0), metallic=0.0, roughness=0.4
-)
+#: Temples in pure colours (red left, blue right) so that tests can count their pixels.
+TEMPLE_MATERIALS = {
+    side: Material(name=f"temple_{side}", base_color=color, metallic=0.0, roughness=0.6)
+    for side, color in (("left", (0.8, 0.0, 0.0, 1.0)), ("right", (0.0, 0.0, 0.8, 1.0)))
+}
 
 
 def synthetic_glasses(lens: Material | None = None, *, frame: Material = FRAME_MATERIAL) -> Asset:
@@ -176,7 +179,9 @@ def synthetic_glasses(lens: Material | None = None, *, frame: Material = FRAME_M
         )
         x0, x1 = sorted((sign * (HINGE_X - 0.003), sign * HINGE_X))
         verts, norms, tris = _box((x0, 0.004, -TEMPLE_LENGTH), (x1, 0.009, 0.0))
-        prims.append(_prim(("glasses", f"temple_{side}"), verts, norms, tris, TEMPLE_MATERIAL))
+        prims.append(
+            _prim(("glasses", f"temple_{side}"), verts, norms, tris, TEMPLE_MATERIALS[side])
+        )
     verts, norms, tris = _box((-BRIDGE / 2, 0.008, -0.002), (BRIDGE / 2, 0.012, 0.002))
     prims.append(_prim(("glasses", "frame_front"), verts, norms, tris, frame))
     anchors = {
@@ -216,3 +221,27 @@ def _session_renderer(_gl_session_ctx: moderngl.Context) -> Iterator[Renderer]:
 def renderer(gl_ctx: moderngl.Context, _session_renderer: Renderer) -> Renderer:
     """The session's renderer on the session's context (checked for GL errors)."""
     return _session_renderer
+
+
+def silhouette(
+    asset: Asset,
+    pose: EyewearPose,
+    camera: CameraIntrinsics,
+    parts: tuple[Part, ...] = ("front", "temple_left", "temple_right"),
+) -> NDArray[np.bool_]:
+    """Pixels covered by ``asset``'s triangles of ``parts`` at ``pose`` (no occlusion),
+    rasterised on the CPU from the projected vertices."""
+    from skimage.draw import polygon
+
+    mask = np.zeros((camera.height, camera.width), dtype=bool)
+    for prim in asset.primitives:
+        part = eyewear_part(prim.node_path)
+        if part not in parts:
+            continue
+        m = pose.part_matrix(part).astype(np.float64)
+        cam = prim.positions.astype(np.float64) @ m[:3, :3].T + m[:3, 3]
+        px = camera.project(cam)
+        for tri in prim.indices.reshape(-1, 3):
+            rr, cc = polygon(px[tri, 1], px[tri, 0], shape=mask.shape)
+            mask[rr, cc] = True
+    return mask

@@ -229,16 +229,12 @@ def fit_eyewear(face: FaceGeometry, asset: Asset, fit: EyewearFit | None = None)
         if length < 1e-6:
             temples[side] = np.eye(4)
             continue
-        ear_head = np.array(
-            [
-                proxy.center[0] + sign * (proxy.radii[0] + fit.temple_clearance_m),
-                v[ear_index, 1] + EAR_TOP_ABOVE_OVAL_M,
-                v[ear_index, 2],
-            ]
-        )
-        ear = (asset_from_head @ np.append(ear_head, 1.0))[:3]
-        # Aim at the ear's side and height, as far back as the temple reaches.
-        target = np.array([ear[0], ear[1], hinge[2] - length])
+        # The tip goes to the ear's side and height, as far back as the temple reaches.
+        hinge_head = (head_from_asset @ np.append(hinge, 1.0))[:3]
+        dx = proxy.center[0] + sign * (proxy.radii[0] + fit.temple_clearance_m) - hinge_head[0]
+        dy = v[ear_index, 1] + EAR_TOP_ABOVE_OVAL_M - hinge_head[1]
+        dz = math.sqrt(max(length**2 - dx**2 - dy**2, 0.0))
+        target = (asset_from_head @ np.append(hinge_head + np.array([dx, dy, -dz]), 1.0))[:3]
         turn = _rotation_between(along, target - hinge, MAX_TEMPLE_TURN_DEG)
         temples[side] = _rigid(turn, hinge - turn @ hinge)
     return EyewearPose(model=model, temple_left=temples["left"], temple_right=temples["right"])

@@ -80,6 +80,7 @@ class Renderer:
     GL objects are made once: programs, the frame texture and framebuffers (again only when
     the frame size changes), the occluder meshes, and each asset's buffers and textures on
     first use (the ``asset_cache_size`` most recently used assets stay uploaded).
+    ``occlusion=False`` skips the head occluder (to see a fit's hidden parts).
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class Renderer:
         ctx: moderngl.Context | None = None,
         samples: int = 4,
         asset_cache_size: int = 16,
+        occlusion: bool = True,
     ) -> None:
         if samples not in (0, 2, 4, 8, 16):
             raise ValueError(f"samples must be 0, 2, 4, 8 or 16, got {samples!r}")
@@ -103,6 +105,7 @@ class Renderer:
         self._thumb_background: BackgroundPass | None = None
         self._assets: OrderedDict[int, tuple[Asset, GpuAsset]] = OrderedDict()
         self._cache_size = asset_cache_size
+        self.occlusion = occlusion
         self._released = False
 
     # ------------------------------------------------------------------ public API
@@ -146,7 +149,7 @@ class Renderer:
         self.ctx.enable(moderngl.DEPTH_TEST)
         self.ctx.front_face = "cw"  # the flipped projection mirrors the winding
         try:
-            for face in faces:
+            for face in faces if self.occlusion else ():
                 self._occluder.draw(target.fbo, face, projection)
             for _, gpu, pose in draws:
                 self._draw_opaque(gpu, pose, projection)

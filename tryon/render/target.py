@@ -57,5 +57,8 @@ class RenderTarget:
         return (self._color, self._depth, self.fbo, *extra)
 
     def release(self) -> None:
+        if self.ctx.fbo in (self.fbo, self._resolve_fbo):
+            # moderngl re-binds ctx.fbo after making any framebuffer: leave it a live one.
+            self.ctx.detect_framebuffer(0).use()
         for obj in self.objects():
             obj.release()

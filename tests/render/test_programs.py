@@ -1,0 +1,55 @@
+"""Shader programs: loaded by name, specialised with defines, cached per context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import moderngl
+import pytest
+
+from tryon.render.programs import ProgramCache, ShaderError, specialise
+
+
+def test_specialise_puts_defines_after_version_and_inlines_includes(tmp_path: Path) -> None:
+    (tmp_path / "common.glsl").write_text("float helper() { return 1.0; }\n")
+    src = '#version 330 core\n#include "common.glsl"\nvoid main() {}\n'
+    out = specialise(src, {"B_FLAG": True, "A_SIZE": 4, "OFF": False}, tmp_path)
+    lines = out.splitlines()
+    assert lines[:3] == ["#version 330 core", "#define A_SIZE 4", "#define B_FLAG"]
+    assert "float helper() { return 1.0; }" in lines
+    assert not any("OFF" in line or "#include" in line for line in lines)
+
+
+def test_specialise_rejects_a_source_without_version(tmp_path: Path) -> None:
+    with pytest.raises(ShaderError, match="#version"):
+        specialise("void main() {}\n", {}, tmp_path)
+
+
+def test_programs_are_compiled_once_per_name_and_defines(gl_ctx: moderngl.Context) -> None:
+    cache = ProgramCache(gl_ctx)
+    try:
+        plain = cache.get("product", "pbr")
+        assert cache.get("product", "pbr") is plain
+        mapped = cache.get("product", "pbr", {"HAS_UV": True, "HAS_NORMAL_MAP": True})
+        assert mapped is not plain
+        assert "u_normal_map" in mapped and "u_normal_map" not in plain
+        assert cache.get("product", "pbr", {"HAS_NORMAL_MAP": True, "HAS_UV": True}) is mapped
+        assert len(cache) == 2
+    finally:
+        cache.release()
+    assert len(cache) == 0
+
+
+def test_missing_shader_file_is_named(gl_ctx: moderngl.Context) -> None:
+    cache = ProgramCache(gl_ctx)
+    with pytest.raises(ShaderError, match=r"nosuch\.vert not found"):
+        cache.get("nosuch", "pbr")
+
+
+def test_compile_error_names_the_files(gl_ctx: moderngl.Context, tmp_path: Path) -> None:
+    (tmp_path / "bad.vert").write_text("#version 330 core\nvoid main() { gl_Position = 1; }\n")
+    frag = "#version 330 core\nout vec4 c;\nvoid main() { c = vec4(1); }\n"
+    (tmp_path / "ok.frag").write_text(frag)
+    cache = ProgramCache(gl_ctx, tmp_path)
+    with pytest.raises(ShaderError, match=r"bad\.vert \+ ok\.frag"):
+        cache.get("bad", "ok")
