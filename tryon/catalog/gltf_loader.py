@@ -26,6 +26,7 @@ from PIL import Image
 
 from tryon.catalog.asset import AlphaMode, Asset, Material, Primitive, Texture
 from tryon.catalog.errors import AssetError
+from tryon.catalog.image_header import image_size
 from tryon.catalog.paths import resolve_inside
 
 __all__ = ["DEFAULT_LIMITS", "LoadLimits", "load_asset", "vertex_normals"]
@@ -178,8 +179,9 @@ class _Loader:
         if dtype is None or width is None:
             raise self.fail(f"{name}: bad componentType/type {acc.componentType!r}/{acc.type!r}")
         count = self.count(acc.count, f"{name}.count")
-        if count > self.limits.max_vertices * 3:
-            raise self.fail(f"{name}: count {count} over the cap")
+        cap = 3 * max(self.limits.max_vertices, self.limits.max_triangles)  # indices: 3/triangle
+        if count > cap:
+            raise self.fail(f"{name}: count {count} over the {cap}-element cap")
         if acc.bufferView is None:
             raise self.fail(f"{name}: no bufferView")
         v = self.index(acc.bufferView, self.gltf.bufferViews, "bufferView")
@@ -407,20 +409,22 @@ class _Loader:
         return tex
 
     def decode_image(self, raw: bytes, what: str) -> NDArray[np.uint8]:
-        """PNG or JPEG to RGBA8; the pixel count comes from the header, checked first."""
+        """PNG or JPEG to RGBA8; the pixel count is read from the header and checked first."""
         try:
-            with Image.open(io.BytesIO(raw), formats=("PNG", "JPEG")) as im:
-                w, h = im.size  # header only: nothing decoded yet
-                if w * h > self.limits.max_texture_pixels:
-                    raise self.fail(
-                        f"{what}: {w}x{h} texture over the {self.limits.max_texture_pixels}"
-                        "-pixel cap"
-                    )
+            kind, w, h = image_size(raw)
+        except ValueError as exc:
+            raise self.fail(f"{what}: {exc}") from None
+        if w * h > self.limits.max_texture_pixels or w == 0 or h == 0:
+            raise self.fail(
+                f"{what}: {w}x{h} texture over the {self.limits.max_texture_pixels}-pixel cap"
+            )
+        try:
+            with Image.open(io.BytesIO(raw), formats=(kind,)) as im:
+                if im.size != (w, h):
+                    raise self.fail(f"{what}: header says {w}x{h}, decoder sees {im.size}")
                 return np.asarray(im.convert("RGBA"), dtype=np.uint8)
-        except AssetError:
-            raise
         except (OSError, ValueError, Image.DecompressionBombError) as exc:
-            raise self.fail(f"{what}: not a decodable PNG/JPEG ({exc})") from None
+            raise self.fail(f"{what}: not a decodable {kind} ({exc})") from None
 
     # -- checks -----------------------------------------------------------------------
 
