@@ -7,8 +7,9 @@ mirror. The fit only decides the pose:
 * the bridge rests on the nose, ``bridge_clearance_m`` in front of the nose surface at the
   height where the lens centres line up with the pupils (MediaPipe iris centres 468 / 473);
 * the frame tilts ``pantoscopic_tilt_deg`` about the head's x axis (lower rims toward the face);
-* each temple turns about its hinge so that its end points at the top of the ear (the
-  face-oval landmarks 234 / 454 give the ear's side, and its height a little above them)
+* each temple turns about its hinge so that the point resting on the ear (the
+  ``temple_bend_*`` anchor, else ``temple_end_*``) lands at the top of the ear: the face-oval
+  landmarks 234 / 454 give the ear's side, its height is a little above them;
   ``temple_clearance_m`` outside the head;
 * the :class:`HeadProxy` (an ellipsoid through the ears behind the face) is what hides the far
   temple when the head turns.
@@ -223,13 +224,16 @@ def fit_eyewear(face: FaceGeometry, asset: Asset, fit: EyewearFit | None = None)
     temples = {}
     for side, ear_index, sign in (("left", EAR_LEFT, 1.0), ("right", EAR_RIGHT, -1.0)):
         hinge = _anchor(asset, f"hinge_{side}", np.zeros(3))
-        end = _anchor(asset, f"temple_end_{side}", hinge + np.array([0.0, 0.0, -0.14]))
-        along = end - hinge
+        # The temple rests on the ear at its bend (where it starts down behind the ear),
+        # or at its end for a straight temple.
+        rest = _anchor(asset, f"temple_end_{side}", hinge + np.array([0.0, 0.0, -0.14]))
+        rest = _anchor(asset, f"temple_bend_{side}", rest)
+        along = rest - hinge
         length = float(np.linalg.norm(along))
         if length < 1e-6:
             temples[side] = np.eye(4)
             continue
-        # The tip goes to the ear's side and height, as far back as the temple reaches.
+        # The rest point goes to the ear's side and height, as far back as the temple reaches.
         hinge_head = (head_from_asset @ np.append(hinge, 1.0))[:3]
         dx = proxy.center[0] + sign * (proxy.radii[0] + fit.temple_clearance_m) - hinge_head[0]
         dy = v[ear_index, 1] + EAR_TOP_ABOVE_OVAL_M - hinge_head[1]

@@ -21,9 +21,10 @@ from tryon.tracking.observation import NUM_LANDMARKS
 
 __all__ = ["FACE_PUSH_M", "HeadOccluder", "unit_hemisphere"]
 
-#: The face surface is pushed this far away from the camera so that tracking noise does not
-#: cut into a frame resting on the nose and cheeks.
-FACE_PUSH_M = 0.003
+#: The face surface is pushed this far away from the camera so that tracking noise (and a
+#: smile's raised cheeks) does not cut into a frame resting on the nose and cheeks; the nose
+#: still hides the far rim of a strongly turned head.
+FACE_PUSH_M = 0.008
 
 _IDENTITY = np.eye(4, dtype=np.float32)
 
