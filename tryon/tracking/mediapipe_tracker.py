@@ -44,8 +44,8 @@ def observation_from_landmarks(
 ) -> FaceObservation:
     """Build a `FaceObservation` from ``(478, 3)`` full-frame pixel landmarks.
 
-    Iris diameters are the 3-D length of each iris's horizontal chord (MediaPipe's iris
-    landmarks are coplanar with the iris, so a little yaw does not shorten them much).
+    Iris diameters are the image-plane length of each iris's horizontal chord; yaw shortens
+    it, which `tryon.tracking.solve.solve_geometry` corrects with the head pose.
     """
     if landmarks.shape != (NUM_LANDMARKS, 3):
         raise ValueError(f"expected landmarks of shape (478, 3), got {landmarks.shape}")
@@ -53,7 +53,7 @@ def observation_from_landmarks(
     centers = lm[list(IRIS_CENTERS), :2].copy()
     a = [pair[0] for pair in IRIS_HORIZONTAL]
     b = [pair[1] for pair in IRIS_HORIZONTAL]
-    diameters = np.linalg.norm(lm[a] - lm[b], axis=1).astype(np.float32)
+    diameters = np.linalg.norm(lm[a, :2] - lm[b, :2], axis=1).astype(np.float32)
     x0, y0 = lm[:, :2].min(axis=0)
     x1, y1 = lm[:, :2].max(axis=0)
     return FaceObservation(

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.canonical import CanonicalFace, load_canonical_face
 from tryon.tracking.geometry import IRIS_DIAMETER_MM, FaceGeometry
-from tryon.tracking.landmarks import IRIS_CENTERS, RIGID_LANDMARKS
+from tryon.tracking.landmarks import IRIS_CENTERS, IRIS_HORIZONTAL, RIGID_LANDMARKS
 from tryon.tracking.observation import NUM_LANDMARKS, FaceObservation
 from tryon.tracking.procrustes import weighted_umeyama
 
@@ -59,20 +59,34 @@ def solve_geometry(
         )
     if observation.landmarks.shape != (NUM_LANDMARKS, 3):
         raise ValueError(f"expected (478, 3) landmarks, got {observation.landmarks.shape}")
-    iris_px = float(np.mean(observation.iris_diameters_px))
-    if not iris_px > 0:
+    if not np.all(observation.iris_diameters_px > 0):
         raise ValueError(f"iris diameters must be positive, got {observation.iris_diameters_px}")
     face = canonical or load_canonical_face()
     ref = face.vertices[_RIGID]
     lm = observation.landmarks.astype(np.float64)
-    # First pose on the orthographic shape (pixels, GL axes): it tells how much the iris's
-    # horizontal span (the head's X axis) is foreshortened in the image.
-    ortho = lm * np.array([1.0, -1.0, -1.0])
-    rough = weighted_umeyama(ref, ortho[_RIGID])
-    foreshortening = float(np.hypot(rough.rotation[0, 0], rough.rotation[1, 0]))
-    mm_per_px = iris_diameter_mm * max(foreshortening, 0.5) / iris_px
-    vertices = backproject(lm, camera, mm_per_px)
-    pose = weighted_umeyama(ref, vertices[_RIGID])
+    # First pose on the orthographic shape (pixels, GL axes), then once more on the metric
+    # mesh: the pose says how much each iris's horizontal chord is foreshortened as seen along
+    # its own line of sight (MediaPipe gives an iris one depth), which sets the scale.
+    chords = np.array([face.vertices[a] - face.vertices[b] for a, b in IRIS_HORIZONTAL])
+    chords /= np.linalg.norm(chords, axis=1, keepdims=True)
+    centres = lm[list(IRIS_CENTERS), :2]
+    rays = np.column_stack(
+        [
+            (centres[:, 0] - camera.cx) / camera.fx,
+            -(centres[:, 1] - camera.cy) / camera.fy,
+            -np.ones(2),
+        ]
+    )
+    rays /= np.linalg.norm(rays, axis=1, keepdims=True)
+    diameters = np.asarray(observation.iris_diameters_px, dtype=np.float64)
+    pose = weighted_umeyama(ref, lm[_RIGID] * np.array([1.0, -1.0, -1.0]))
+    for _ in range(2):
+        seen = chords @ pose.rotation.T
+        seen -= np.einsum("ij,ij->i", seen, rays)[:, None] * rays
+        foreshortening = np.maximum(np.linalg.norm(seen, axis=1), 0.5)
+        mm_per_px = float(iris_diameter_mm * np.mean(foreshortening / diameters))
+        vertices = backproject(lm, camera, mm_per_px)
+        pose = weighted_umeyama(ref, vertices[_RIGID])
     return FaceGeometry(
         observation=observation,
         camera=camera,

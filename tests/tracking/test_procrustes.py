@@ -1,0 +1,49 @@
+"""Weighted Umeyama: recovers known similarities, ignores zero-weight outliers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from tryon.tracking.procrustes import weighted_umeyama
+
+
+def test_recovers_a_known_similarity() -> None:
+    rng = np.random.default_rng(1)
+    src = rng.normal(size=(50, 3))
+    rot = Rotation.from_euler("xyz", [20, -35, 70], degrees=True).as_matrix()
+    dst = 2.5 * src @ rot.T + np.array([1.0, -2.0, 3.0])
+    fit = weighted_umeyama(src, dst)
+    assert fit.rotation == pytest.approx(rot, abs=1e-9)
+    assert fit.scale == pytest.approx(2.5)
+    assert fit.translation == pytest.approx([1.0, -2.0, 3.0])
+    assert fit.rms < 1e-9
+    assert fit.apply(src) == pytest.approx(dst)
+
+
+def test_zero_weights_ignore_outliers_and_rigid_mode_keeps_scale() -> None:
+    rng = np.random.default_rng(2)
+    src = rng.normal(size=(30, 3))
+    rot = Rotation.from_rotvec([0.1, 0.2, 0.3]).as_matrix()
+    dst = src @ rot.T
+    dst[:5] += 10.0  # outliers
+    w = np.ones(30)
+    w[:5] = 0.0
+    fit = weighted_umeyama(src, dst, w, with_scale=False)
+    assert fit.rotation == pytest.approx(rot, abs=1e-9)
+    assert fit.scale == 1.0
+
+
+def test_never_returns_a_reflection() -> None:
+    rng = np.random.default_rng(3)
+    src = rng.normal(size=(20, 3))
+    fit = weighted_umeyama(src, src * np.array([-1.0, 1.0, 1.0]))
+    assert np.linalg.det(fit.rotation) == pytest.approx(1.0)
+
+
+def test_bad_input_is_named() -> None:
+    with pytest.raises(ValueError, match=r"got \(4, 2\) and \(4, 2\)"):
+        weighted_umeyama(np.zeros((4, 2)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="non-negative weights"):
+        weighted_umeyama(np.zeros((4, 3)), np.zeros((4, 3)), np.zeros(4))
