@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 
 from tryon.catalog.eyewear_gen import TINTS, GlassesSpec, build_glasses
-from tryon.catalog.manifest import MANIFEST_NAME, manifest_json_schema, parse_manifest
+from tryon.catalog.manifest import (
+    MANIFEST_NAME,
+    EyewearAnchors,
+    manifest_json_schema,
+    parse_manifest,
+)
 
 ROOT = Path(__file__).resolve().parent.parent / "products"
 SCHEMA_NAME = "product.schema.json"
@@ -103,6 +108,7 @@ def manifest(product_id: str) -> dict[str, object]:
                 "temple_length_mm": spec.temple_length_mm,
                 "lens_height_mm": spec.lens_height_mm,
             },
+            "anchors": EyewearAnchors().model_dump(),
             "lens": {
                 "tint": look.colour,
                 "gradient": look.gradient,
@@ -117,11 +123,16 @@ def manifest(product_id: str) -> dict[str, object]:
 
 def expected_files() -> dict[str, bytes]:
     """Path relative to products/ -> the bytes the generator makes for it."""
-    files = {SCHEMA_NAME: _json(manifest_json_schema())}
+    files = {SCHEMA_NAME: schema_bytes()}
     for pid, (*_, spec) in PRODUCTS.items():
         files[f"{pid}/{MANIFEST_NAME}"] = _json(manifest(pid))
         files[f"{pid}/{MODEL_NAME}"] = build_glasses(spec)
     return files
+
+
+def schema_bytes() -> bytes:
+    """What products/product.schema.json must hold."""
+    return _json(manifest_json_schema())
 
 
 def _json(data: object) -> bytes:
