@@ -17,9 +17,11 @@ from types import MappingProxyType, TracebackType
 import numpy as np
 from numpy.typing import NDArray
 
+from tryon.catalog.catalog import Catalog
 from tryon.catalog.look import Look
 from tryon.frames import validate_frame
 from tryon.overlay import draw_overlay
+from tryon.render.renderer import Renderer, WornProduct
 from tryon.tracking.camera import DEFAULT_HFOV_DEG, CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
 from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
@@ -87,9 +89,15 @@ class Engine:
     """Tracks faces and draws on frames; not thread-safe (one engine per video stream)."""
 
     def __init__(
-        self, options: EngineOptions | None = None, *, tracker: FaceTracker | None = None
+        self,
+        options: EngineOptions | None = None,
+        *,
+        tracker: FaceTracker | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         self.options = options or EngineOptions()
+        self._catalog = catalog
+        self._renderer: Renderer | None = None  # made (with its GL context) on first need
         self._tracker = tracker or MediaPipeFaceTracker(self.options.tracker_options())
         self._stabilizer = FaceStabilizer(self.options.stabilizer)
         self._camera: CameraIntrinsics | None = self.options.camera
@@ -126,6 +134,9 @@ class Engine:
         with timer("geometry"):
             faces = tuple(solve_geometry(o, camera) for o in observations)
         out = frame
+        if faces and look:
+            with timer("render"):
+                out = self._render(frame, faces, look)
         if faces and self.options.debug_overlay:
             with timer("overlay"):
                 out = draw_overlay(out, faces)
@@ -136,6 +147,8 @@ class Engine:
         if not self._closed:
             self._closed = True
             self._tracker.close()
+            if self._renderer is not None:
+                self._renderer.release()
 
     def __enter__(self) -> Engine:
         return self
@@ -174,6 +187,20 @@ class Engine:
         self._camera = CameraIntrinsics.from_fov(w, h, self.options.hfov_deg)
         self._stabilizer.reset()
         return self._camera
+
+    def _render(
+        self, frame: NDArray[np.uint8], faces: tuple[FaceGeometry, ...], look: Look
+    ) -> NDArray[np.uint8]:
+        """The look's products drawn on every face, into a new array the caller keeps."""
+        if self._catalog is None:
+            self._catalog = Catalog.default()
+        if self._renderer is None:
+            self._renderer = Renderer()
+        products = [
+            WornProduct(self._catalog.load_asset(item.product_id), intensity=item.intensity)
+            for item in look.items
+        ]
+        return self._renderer.render(frame, faces, products, out=np.empty_like(frame))
 
     def _track(self, frame: NDArray[np.uint8], ts: int) -> TrackerResult:
         """The tracker's result, or no faces if it fails (logged without any face data)."""
