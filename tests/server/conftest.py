@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Callable
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +21,9 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, V
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 from numpy.typing import NDArray
+
+from tryon.server import BackgroundServer, ServerConfig, create_app
+from tryon.server.parts import default_engine_factory, default_shelf
 
 WIDTH, HEIGHT = 640, 480
 
@@ -132,3 +140,38 @@ async def connect(url: str, track: VideoStreamTrack) -> Peer:
 @pytest.fixture
 def astronaut_track(astronaut: NDArray[np.uint8]) -> Callable[[], AstronautTrack]:
     return lambda: AstronautTrack(astronaut)
+
+
+@contextmanager
+def running_server(config: ServerConfig) -> Iterator[BackgroundServer]:
+    """The real server (shipped catalog; engine per ``config.engine``) on a free port."""
+    shelf = default_shelf(config)
+    try:
+        with BackgroundServer(
+            lambda: create_app(config, shelf, default_engine_factory(config))
+        ) as server:
+            yield server
+    finally:
+        shelf.close()
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """A plain blocking GET (status, headers, body); HTTP errors are returned, not raised."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def metric(url: str, name: str) -> float:
+    """One sample from ``GET /metrics``."""
+    text = get(f"{url}/metrics")[2].decode()
+    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
+    assert match, f"{name} not in /metrics:\n{text}"
+    return float(match.group(1))
+
+
+def session_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("tryon-session-")]

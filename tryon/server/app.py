@@ -129,6 +129,7 @@ async def _offer(request: web.Request) -> web.Response:
                 f"body of {request.content_length} bytes (limit {config.max_body_bytes})",
             )
         app[LIMITER].admit(request.remote or "unknown")
+        app[SESSIONS].check_capacity()
         try:
             payload: Any = json.loads(await request.read())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -49,10 +49,10 @@ def default_engine_factory(config: ServerConfig) -> EngineFactory | None:
     """``Engine()`` per session, or ``None`` (echo) when ``config.engine`` is off."""
     if not config.engine:
         return None
+    # Imported now, not at the first shopper: MediaPipe's import is slow and warms caches.
+    from tryon.engine import Engine
 
     def make() -> FrameEngine:
-        from tryon.engine import Engine
-
         return Engine()
 
     return make

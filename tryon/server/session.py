@@ -1,8 +1,8 @@
 """One shopper's peer connection: its engine, worker thread, data channel and lifecycle.
 
 A session closes itself, releasing the engine and its thread, when the connection
-``failed`` or ``closed``, and ``disconnect_timeout_s`` after ``disconnected`` (or after the
-answer when it never connects). Frames and whatever the engine derives from them stay in
+``failed`` or ``closed``, ``disconnect_timeout_s`` after ``disconnected``, and when no video
+has arrived for ``disconnect_timeout_s`` (it never connected, or the client vanished). Frames and whatever the engine derives from them stay in
 this object's memory; the log gets the session id, states and counts, nothing about a face.
 """
 
@@ -107,6 +107,7 @@ class Session:
         self._last_output: NDArray[np.uint8] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._pending: set[asyncio.Future[None]] = set()
+        self._watchdog: asyncio.Future[None] | None = None
         self._closing = False
         self.closed = asyncio.Event()
 
@@ -124,7 +125,7 @@ class Session:
         if self._track is None:
             raise Rejection(400, "bad-offer", "the offer sends no video track (add the camera)")
         await self.pc.setLocalDescription(await self.pc.createAnswer())
-        self._arm_timer("never connected")
+        self._watchdog = asyncio.ensure_future(self._watch_video())
         log.info("session %s: answered", self.id)
         return self.pc.localDescription
 
@@ -275,6 +276,20 @@ class Session:
         elif state == "connected":
             self._cancel_timer()
 
+    async def _watch_video(self) -> None:
+        """Close the session when no video arrives for ``disconnect_timeout_s``: a client
+        that never connects, or vanishes without a goodbye (ICE consent alone takes ~30 s)."""
+        timeout = self._config.disconnect_timeout_s
+        seen, since = -1, self._loop.time()
+        while True:
+            await asyncio.sleep(min(1.0, timeout / 4))
+            now = self._loop.time()
+            if self.stats.received != seen:
+                seen, since = self.stats.received, now
+            elif now - since >= timeout:
+                await self.close(f"no video for {timeout:g} s")
+                return
+
     def _arm_timer(self, why: str) -> None:
         self._cancel_timer()
         self._timer = self._loop.call_later(
@@ -296,6 +311,8 @@ class Session:
             return
         self._closing = True
         self._cancel_timer()
+        if self._watchdog is not None and self._watchdog is not asyncio.current_task():
+            self._watchdog.cancel()
         if self._track is not None:
             self._track.stop()
         await self.pc.close()
@@ -339,8 +356,8 @@ class Sessions:
     def __len__(self) -> int:
         return len(self.live)
 
-    async def open(self, sdp: str) -> tuple[Session, RTCSessionDescription]:
-        """A new session answering ``sdp``; 503 :class:`Rejection` when the server is full."""
+    def check_capacity(self) -> None:
+        """A 503 :class:`Rejection` when ``max_sessions`` are open."""
         if len(self.live) >= self._config.max_sessions:
             raise Rejection(
                 503,
@@ -348,6 +365,10 @@ class Sessions:
                 f"{len(self.live)} sessions open (limit {self._config.max_sessions}); "
                 "try again in a minute",
             )
+
+    async def open(self, sdp: str) -> tuple[Session, RTCSessionDescription]:
+        """A new session answering ``sdp``; 503 :class:`Rejection` when the server is full."""
+        self.check_capacity()
         session = Session(
             self._config, self._metrics, self._engine_factory, self._is_product, self._forget
         )

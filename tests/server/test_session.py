@@ -1,0 +1,141 @@
+"""Sessions with the engine on, driven by a real aiortc client sending the astronaut."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import AstronautTrack, connect, metric, running_server, session_threads
+from PIL import Image
+
+from tryon.server import BackgroundServer, ServerConfig
+
+TIMEOUT_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[BackgroundServer]:
+    with running_server(ServerConfig(disconnect_timeout_s=TIMEOUT_S)) as srv:
+        yield srv
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.1)
+
+
+def test_frames_return_with_their_timestamps_and_face_events(
+    server: BackgroundServer, astronaut_track: Callable[[], AstronautTrack]
+) -> None:
+    async def scenario() -> None:
+        peer = await connect(server.url, astronaut_track())
+        await peer.wait_frames(45)
+        ready = await peer.wait_for(lambda m: m["type"] == "ready")
+        assert ready == {"type": "ready", "session": peer.session, "engine": True}
+        face = await peer.wait_for(lambda m: m["type"] == "face")
+        assert face == {"type": "face", "found": True, "faces": 1}
+        # The sender's 90 kHz pts (3000 per frame at 30 fps) survive the round trip (to a
+        # tick or two of RTP rounding): stale frames may be skipped, but every step is a
+        # whole number of frames; a server clock would give arbitrary steps.
+        steps = np.diff([f.pts for f in peer.frames[5:]])
+        frames = np.round(steps / 3000)
+        assert len(steps) > 30 and (frames >= 1).all(), steps
+        assert np.abs(steps - 3000 * frames).max() <= 3, steps
+        assert (peer.frames[-1].width, peer.frames[-1].height) == (640, 480)
+        await peer.close()
+
+    asyncio.run(scenario())
+
+
+def test_look_errors_and_snapshot_over_the_data_channel(
+    server: BackgroundServer, astronaut_track: Callable[[], AstronautTrack]
+) -> None:
+    track = astronaut_track()
+
+    async def scenario() -> None:
+        peer = await connect(server.url, track)
+        await peer.wait_frames(20)
+        peer.send(type="set-look", id="bad", items=[{"product": "no-such-frame"}])
+        error = await peer.wait_for(lambda m: m.get("id") == "bad")
+        assert error["type"] == "error" and error["code"] == "unknown-product"
+        assert "'no-such-frame'" in error["message"]
+        peer.send(type="set-look", id="dim", items=[{"product": "x", "intensity": 3}])
+        error = await peer.wait_for(lambda m: m.get("id") == "dim")
+        assert error["code"] == "bad-intensity"
+        peer.send(type="fly", id="odd")
+        assert (await peer.wait_for(lambda m: m.get("id") == "odd"))["code"] == "unknown-type"
+        peer.send(type="set-look", id="ok", items=[{"product": "round-tortoise", "intensity": 0.5}])
+        look = await peer.wait_for(lambda m: m.get("id") == "ok")
+        assert look == {
+            "type": "look",
+            "id": "ok",
+            "items": [{"product": "round-tortoise", "intensity": 0.5}],
+        }
+        peer.send(type="snapshot", id="snap")
+        first = await peer.wait_for(lambda m: m["type"] == "snapshot" and m["id"] == "snap")
+        await peer.wait_for(lambda m: m.get("chunk") == first["chunks"] - 1)
+        chunks = [m for m in peer.messages if m["type"] == "snapshot"]
+        png = b"".join(
+            base64.b64decode(m["data"]) for m in sorted(chunks, key=lambda m: m["chunk"])
+        )
+        still = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+        assert still.shape == (480, 640, 3)
+        # The still is a composited camera frame: below the face it is the photo as sent
+        # (at one of the track's drift positions, through the client's video codec).
+        below = still[300:, 100:540].astype(int)
+        error = min(
+            np.abs(below - track.frame_at(n)[300:, 100:540]).mean() for n in range(0, 95, 3)
+        )
+        assert error < 12
+        await peer.close()
+
+    asyncio.run(scenario())
+
+
+def test_closed_session_releases_engine_and_thread(
+    server: BackgroundServer, astronaut_track: Callable[[], AstronautTrack]
+) -> None:
+    before = threading.active_count()
+
+    async def scenario() -> None:
+        peer = await connect(server.url, astronaut_track())
+        await peer.wait_frames(10)
+        assert len(session_threads()) == 1
+        await peer.close()
+
+    asyncio.run(scenario())
+    wait_until(lambda: metric(server.url, "tryon_sessions") == 0, 5, "session closed")
+    wait_until(lambda: not session_threads(), 5, "worker thread ended")
+    wait_until(lambda: threading.active_count() <= before, 5, "threads back to the baseline")
+
+
+def test_vanished_client_is_closed_within_the_timeout(server: BackgroundServer) -> None:
+    script = Path(__file__).with_name("peer_process.py")
+    client = subprocess.Popen(
+        [sys.executable, str(script), server.url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert client.stdout is not None
+        assert client.stdout.readline().startswith("streaming")
+        assert metric(server.url, "tryon_sessions") == 1
+        assert metric(server.url, "tryon_worker_threads") == 1
+    finally:
+        client.kill()  # no goodbye: no DTLS close, no ICE consent answers
+        client.wait()
+    wait_until(
+        lambda: metric(server.url, "tryon_sessions") == 0, TIMEOUT_S + 4, "vanished session closed"
+    )
+    assert metric(server.url, "tryon_worker_threads") == 0
+    assert not session_threads()
