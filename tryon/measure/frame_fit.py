@@ -1,0 +1,206 @@
+"""Frame fit: does an eyewear frame's size suit a measured face?
+
+An eyewear size marking reads ``lens width □ bridge – temple length`` (e.g. ``52□18-140``, in
+mm). The frame's total width is about ``2 × lens width + bridge + 2 × end piece`` (the end
+pieces carry the hinges, about 5 mm each unless the product says otherwise).
+
+Rules of thumb used here (an optician's starting point, not a prescription fit):
+
+* **Width** — the frame's total width should match the head's width at the temples, where
+  the hinges sit: narrower by more than 4 mm and the temples splay and pinch (*too narrow*);
+  wider by more than 8 mm and the frame overhangs the face (*too wide*). The verdict carries
+  a confidence: the probability, under the face measurement's ± (Gaussian), that the true
+  difference lies in the verdict's band.
+* **Bridge** — the bridge (distance between lenses) against the nose's width where the
+  bridge rests: more than 2 mm narrower is *tight* (the frame perches high), more than 4 mm
+  wider is *loose* (it slides down).
+* **Pupils** — the frame PD (lens width + bridge) against the wearer's PD: the difference,
+  split over two lenses, is how far each pupil sits from its lens centre (decentration).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeVar
+
+from tryon.measure.values import Measurement
+
+__all__ = [
+    "DEFAULT_END_PIECE_MM",
+    "BridgeVerdict",
+    "FitResult",
+    "FrameSize",
+    "Verdict",
+    "fit_frame",
+    "recommend",
+]
+
+T = TypeVar("T", bound=str)
+Verdict = Literal["too narrow", "good", "too wide"]
+BridgeVerdict = Literal["tight", "good", "loose"]
+
+DEFAULT_END_PIECE_MM: Final = 5.0
+#: Frame total width minus temple width: the band judged a good fit.
+WIDTH_BAND_MM: Final = (-4.0, 8.0)
+#: Frame bridge minus nose bridge width: the band judged a good fit.
+BRIDGE_BAND_MM: Final = (-2.0, 4.0)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameSize:
+    """An eyewear frame's size marking, millimetres."""
+
+    lens_width_mm: float
+    bridge_mm: float
+    temple_length_mm: float | None = None
+    end_piece_mm: float = DEFAULT_END_PIECE_MM
+
+    def __post_init__(self) -> None:
+        checks = {
+            "lens_width_mm": (self.lens_width_mm, 20.0, 80.0),
+            "bridge_mm": (self.bridge_mm, 5.0, 40.0),
+            "end_piece_mm": (self.end_piece_mm, 0.0, 30.0),
+        }
+        if self.temple_length_mm is not None:
+            checks["temple_length_mm"] = (self.temple_length_mm, 80.0, 180.0)
+        for name, (value, lo, hi) in checks.items():
+            if not (math.isfinite(value) and lo <= value <= hi):
+                raise ValueError(f"FrameSize.{name} must be in [{lo}, {hi}] mm, got {value!r}")
+
+    @property
+    def total_width_mm(self) -> float:
+        return 2.0 * self.lens_width_mm + self.bridge_mm + 2.0 * self.end_piece_mm
+
+    @property
+    def frame_pd_mm(self) -> float:
+        """Distance between the two lens centres."""
+        return self.lens_width_mm + self.bridge_mm
+
+    def __str__(self) -> str:
+        temple = "" if self.temple_length_mm is None else f"-{self.temple_length_mm:g}"
+        return f"{self.lens_width_mm:g}□{self.bridge_mm:g}{temple}"
+
+
+@dataclass(frozen=True, slots=True)
+class FitResult:
+    """How one frame suits one face, with the numbers behind the verdict."""
+
+    product_id: str
+    size: FrameSize
+    verdict: Verdict
+    #: Probability that the verdict is right given the face measurement's uncertainty.
+    confidence: float
+    frame_width_mm: float
+    temple_width_mm: float
+    #: ``frame_width_mm - temple_width_mm``.
+    width_difference_mm: float
+    #: One standard deviation of the width difference (the face measurement's).
+    uncertainty_mm: float
+    bridge_verdict: BridgeVerdict | None = None
+    nose_bridge_mm: float | None = None
+    #: How far each pupil sits from its lens centre (positive: pupil inside the centre).
+    decentration_mm: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(x, 1)
+
+        return {
+            "product_id": self.product_id,
+            "size": str(self.size),
+            "verdict": self.verdict,
+            "confidence": round(self.confidence, 2),
+            "frame_width_mm": r(self.frame_width_mm),
+            "temple_width_mm": r(self.temple_width_mm),
+            "width_difference_mm": r(self.width_difference_mm),
+            "uncertainty_mm": r(self.uncertainty_mm),
+            "bridge_verdict": self.bridge_verdict,
+            "bridge_mm": r(self.size.bridge_mm),
+            "nose_bridge_mm": r(self.nose_bridge_mm),
+            "decentration_mm": r(self.decentration_mm),
+        }
+
+
+_WIDTH_VERDICTS: Final[tuple[Verdict, Verdict, Verdict]] = ("too narrow", "good", "too wide")
+_BRIDGE_VERDICTS: Final[tuple[BridgeVerdict, BridgeVerdict, BridgeVerdict]] = (
+    "tight",
+    "good",
+    "loose",
+)
+
+
+def _band_verdict(difference: float, band: tuple[float, float], names: tuple[T, T, T]) -> T:
+    """``names`` = (below the band, inside it, above it)."""
+    lo, hi = band
+    if difference < lo:
+        return names[0]
+    if difference > hi:
+        return names[2]
+    return names[1]
+
+
+def _probability_in(lo: float, hi: float, mean: float, sigma: float) -> float:
+    """P(lo <= X <= hi) for X ~ N(mean, sigma²); a step function when sigma is 0."""
+    if sigma <= 0.0:
+        return 1.0 if lo <= mean <= hi else 0.0
+
+    def cdf(x: float) -> float:
+        return 0.5 * (1.0 + math.erf((x - mean) / (sigma * math.sqrt(2.0))))
+
+    return cdf(hi) - cdf(lo)
+
+
+def fit_frame(
+    product_id: str, size: FrameSize, values: Mapping[str, Measurement]
+) -> FitResult | None:
+    """Judge ``size`` against a face's measurements; ``None`` without a temple width."""
+    temple = values.get("temple_width")
+    if temple is None:
+        return None
+    frame_width = size.total_width_mm
+    difference = frame_width - temple.value_mm
+    verdict = _band_verdict(difference, WIDTH_BAND_MM, _WIDTH_VERDICTS)
+    lo, hi = WIDTH_BAND_MM
+    band = {"too narrow": (-math.inf, lo), "good": (lo, hi), "too wide": (hi, math.inf)}[verdict]
+    confidence = _probability_in(band[0], band[1], difference, temple.uncertainty_mm)
+
+    nose = values.get("nose_bridge_width")
+    bridge_verdict: BridgeVerdict | None = None
+    if nose is not None:
+        bridge_verdict = _band_verdict(
+            size.bridge_mm - nose.value_mm, BRIDGE_BAND_MM, _BRIDGE_VERDICTS
+        )
+    pd = values.get("pd")
+    decentration = None if pd is None else (size.frame_pd_mm - pd.value_mm) / 2.0
+    return FitResult(
+        product_id=product_id,
+        size=size,
+        verdict=verdict,
+        confidence=confidence,
+        frame_width_mm=frame_width,
+        temple_width_mm=temple.value_mm,
+        width_difference_mm=difference,
+        uncertainty_mm=temple.uncertainty_mm,
+        bridge_verdict=bridge_verdict,
+        nose_bridge_mm=None if nose is None else nose.value_mm,
+        decentration_mm=decentration,
+    )
+
+
+def recommend(
+    frames: Iterable[tuple[str, FrameSize]], values: Mapping[str, Measurement]
+) -> list[FitResult]:
+    """Fit every frame; best first: good fits, then good bridges, then nearest the band's middle."""
+    middle = sum(WIDTH_BAND_MM) / 2.0
+    results = [r for pid, size in frames if (r := fit_frame(pid, size, values)) is not None]
+    return sorted(
+        results,
+        key=lambda r: (
+            r.verdict != "good",
+            r.bridge_verdict not in (None, "good"),
+            abs(r.width_difference_mm - middle),
+            r.product_id,
+        ),
+    )

@@ -1,0 +1,74 @@
+"""The face-mesh landmarks each measurement is taken between (MediaPipe's 478-point mesh).
+
+Pairs are (person's right, person's left). Every measurement is a distance along one axis of
+the pose-normalised head frame (+X toward the person's left, +Y up), so a turned or tilted
+head does not shorten it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tryon.measure.values import MEASUREMENT_NAMES
+from tryon.tracking.landmarks import FOREHEAD_TOP, IRIS_CENTERS, NOSE_BRIDGE
+
+__all__ = [
+    "AXIS_X",
+    "AXIS_Y",
+    "CHEEKBONES",
+    "CHIN",
+    "CHIN_SIDES",
+    "FOREHEAD_FRONT",
+    "FOREHEAD_SIDES",
+    "JAW_ANGLES",
+    "MEASURED",
+    "NOSE_BRIDGE_SIDES",
+    "TEMPLES",
+    "measured_distances",
+]
+
+AXIS_X: Final = 0
+AXIS_Y: Final = 1
+
+CHIN: Final = 152
+#: Face edge at the cheekbones (bizygomatic width as far as the mesh's outline shows it).
+CHEEKBONES: Final = (234, 454)
+#: Face edge just above the outer eye corners, where a frame's hinges sit.
+TEMPLES: Final = (127, 356)
+#: Sides of the nose at the bridge, where a frame's bridge rests.
+NOSE_BRIDGE_SIDES: Final = (193, 417)
+#: Face outline on the upper forehead.
+FOREHEAD_SIDES: Final = (54, 284)
+#: Face outline at the jaw angles.
+JAW_ANGLES: Final = (172, 397)
+#: Face outline either side of the chin.
+CHIN_SIDES: Final = (176, 400)
+#: Forehead points that a card held flat against the forehead touches.
+FOREHEAD_FRONT: Final = (151, 9, 108, 337, 107, 336)
+
+#: name -> (landmark a, landmark b, head-frame axis); the value is |b - a| along the axis.
+MEASURED: Final[dict[str, tuple[int, int, int]]] = {
+    "pd": (IRIS_CENTERS[0], IRIS_CENTERS[1], AXIS_X),
+    "pd_right": (IRIS_CENTERS[0], NOSE_BRIDGE, AXIS_X),
+    "pd_left": (NOSE_BRIDGE, IRIS_CENTERS[1], AXIS_X),
+    "face_width": (*CHEEKBONES, AXIS_X),
+    "temple_width": (*TEMPLES, AXIS_X),
+    "nose_bridge_width": (*NOSE_BRIDGE_SIDES, AXIS_X),
+    "face_height": (FOREHEAD_TOP, CHIN, AXIS_Y),
+}
+assert tuple(MEASURED) == MEASUREMENT_NAMES
+
+
+_A: Final = np.array([MEASURED[n][0] for n in MEASUREMENT_NAMES], dtype=np.intp)
+_B: Final = np.array([MEASURED[n][1] for n in MEASUREMENT_NAMES], dtype=np.intp)
+_AXIS: Final = np.array([MEASURED[n][2] for n in MEASUREMENT_NAMES], dtype=np.intp)
+
+
+def measured_distances(points: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each named distance of a ``(478, 3)`` head-frame point set, in its units, in the order
+    of `MEASUREMENT_NAMES`."""
+    out: NDArray[np.float64] = np.abs(points[_B, _AXIS] - points[_A, _AXIS])
+    return out

@@ -1,0 +1,84 @@
+"""One frame's face, pose-normalised: the head-frame mesh in pixels at the eyes' depth.
+
+`FaceGeometry.vertices` are the tracked landmarks back-projected to metric camera space with
+the iris scale; taking them into the head frame (``Rᵀ (v - t)``) undoes yaw, pitch and roll
+and dividing by that scale gives the mesh in *pixels at the eyes' depth*. A measurement in
+millimetres is then a head-frame distance times a scale (mm per pixel at the eyes' depth)
+from the iris or from a calibration card, so either scale applies to the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tryon.measure.landmarks import measured_distances
+from tryon.tracking.geometry import FaceGeometry
+
+__all__ = ["FaceSample", "sample_face", "view_angles"]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceSample:
+    """What the measurement stage keeps of one face in one frame."""
+
+    #: ``(478, 3)`` head-frame mesh, pixels at the eyes' depth.
+    points_px: NDArray[np.float64]
+    #: Each distance of `MEASUREMENT_NAMES`, pixels at the eyes' depth.
+    distances_px: NDArray[np.float64]
+    #: Mean horizontal iris span in the image, pixels.
+    iris_px: float
+    #: The iris scale: millimetres per pixel at the eyes' depth.
+    mm_per_px: float
+    #: Head turn, nod and tilt relative to the line of sight to the face, degrees.
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+    #: Camera focal length in pixels (distance to the face = ``fx * mm_per_px``).
+    focal_px: float
+    timestamp_ms: int
+
+
+def view_angles(
+    rotation: NDArray[np.float64], translation: NDArray[np.float64]
+) -> tuple[float, float, float]:
+    """(yaw, pitch, roll) in degrees of a head pose, measured against the line of sight.
+
+    A face off the image centre that looks straight at the camera has zero yaw and pitch:
+    what shortens distances in the image is the angle to the ray from the camera.
+    """
+    to_camera = -translation / np.linalg.norm(translation)
+    x = np.cross((0.0, 1.0, 0.0), to_camera)
+    x /= np.linalg.norm(x)
+    y = np.cross(to_camera, x)
+    view = np.stack([x, y, to_camera])  # rows: the line-of-sight frame's axes
+    local = view @ rotation
+    forward = local[:, 2]
+    yaw = math.degrees(math.atan2(forward[0], forward[2]))
+    pitch = math.degrees(math.atan2(forward[1], math.hypot(forward[0], forward[2])))
+    roll = math.degrees(math.atan2(local[1, 0], local[0, 0]))
+    return yaw, pitch, roll
+
+
+def sample_face(geometry: FaceGeometry) -> FaceSample:
+    """Pose-normalise one face (see the module docstring)."""
+    rotation = np.asarray(geometry.rotation, dtype=np.float64)
+    translation = np.asarray(geometry.translation, dtype=np.float64)
+    metres = (np.asarray(geometry.vertices, dtype=np.float64) - translation) @ rotation
+    points = metres * (1000.0 / geometry.mm_per_px)
+    yaw, pitch, roll = view_angles(rotation, translation)
+    obs = geometry.observation
+    return FaceSample(
+        points_px=points,
+        distances_px=measured_distances(points),
+        iris_px=float(np.mean(obs.iris_diameters_px)),
+        mm_per_px=float(geometry.mm_per_px),
+        yaw_deg=yaw,
+        pitch_deg=pitch,
+        roll_deg=roll,
+        focal_px=float(geometry.camera.fx),
+        timestamp_ms=int(obs.timestamp_ms),
+    )
