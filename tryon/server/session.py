@@ -2,8 +2,9 @@
 
 A session closes itself, releasing the engine and its thread, when the connection
 ``failed`` or ``closed``, ``disconnect_timeout_s`` after ``disconnected``, and when no video
-has arrived for ``disconnect_timeout_s`` (it never connected, or the client vanished). Frames and whatever the engine derives from them stay in
-this object's memory; the log gets the session id, states and counts, nothing about a face.
+has arrived for ``disconnect_timeout_s`` (it never connected, or the client vanished).
+Frames and whatever the engine derives from them stay in this object's memory; the log gets
+the session id, states and counts, nothing about a face.
 """
 
 from __future__ import annotations
