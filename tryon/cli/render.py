@@ -1,0 +1,139 @@
+"""``tryon render``: put products from the catalog on the faces in a photo or a video.
+
+    tryon render photo.jpg --product classic-rectangle-black -o tried-on.png
+    tryon render clip.mp4 --product aviator-gold-58 --intensity 0.6 -o clip-tried-on.mp4
+
+Frames without a face are written unchanged. Product ids come from ``tryon products list``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from tqdm import tqdm
+
+from tryon.catalog.catalog import Catalog
+from tryon.catalog.look import Look, LookItem
+from tryon.cli import CliError
+from tryon.engine import Engine, EngineOptions
+from tryon.media import (
+    MediaError,
+    VideoWriter,
+    is_image_path,
+    read_image,
+    read_video,
+    write_image,
+)
+from tryon.tracking.camera import DEFAULT_HFOV_DEG
+
+__all__ = ["register", "run"]
+
+VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
+
+
+def register(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "render",
+        help="try products on the faces in an image or video",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("input", type=Path, metavar="IMAGE|VIDEO", help="a photo or a video file")
+    p.add_argument(
+        "--product",
+        action="append",
+        required=True,
+        metavar="ID",
+        help="a catalog product id; repeat to wear several",
+    )
+    p.add_argument("-o", "--output", type=Path, required=True, help="the image/video to write")
+    p.add_argument(
+        "--intensity",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="lens tint strength in [0, 1] (default: %(default)s)",
+    )
+    p.add_argument("--max-faces", type=int, default=1, metavar="N", help="faces to dress (1)")
+    p.add_argument(
+        "--hfov",
+        type=float,
+        default=DEFAULT_HFOV_DEG,
+        metavar="DEG",
+        help="assumed horizontal field of view of the camera (default: %(default)s)",
+    )
+    p.set_defaults(func=run)
+
+
+def _look(products: list[str], intensity: float, catalog: Catalog) -> Look:
+    unknown = [pid for pid in products if pid not in catalog]
+    if unknown:
+        known = ", ".join(p.id for p in catalog.products())
+        raise CliError(f"unknown product {unknown[0]!r} (the catalog has: {known})")
+    try:
+        return Look(tuple(LookItem(pid, intensity) for pid in products))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _frames(path: Path) -> tuple[int, float, Iterator[tuple[int, NDArray[np.uint8]]]]:
+    """(frame count, fps, (timestamp_ms, rgb) pairs) for an image or a video."""
+    if is_image_path(path):
+        return 1, 0.0, iter([(0, read_image(path))])
+    count, fps, frames = read_video(path)
+    return count, fps, ((f.timestamp_ms, f.image) for f in frames)
+
+
+def run(args: argparse.Namespace) -> int:
+    src: Path = args.input
+    out: Path = args.output
+    is_image = is_image_path(src)
+    if is_image != is_image_path(out) or (
+        not is_image and out.suffix.lower() not in VIDEO_SUFFIXES
+    ):
+        kind = "an image (.png, .jpg, ...)" if is_image else "a video (.mp4, .mkv, ...)"
+        raise CliError(
+            f"{src} is {'an image' if is_image else 'a video'}, so -o must be {kind}, got {out}"
+        )
+    if args.max_faces < 1:
+        raise CliError(f"--max-faces must be at least 1, got {args.max_faces}")
+    catalog = Catalog.default()
+    look = _look(args.product, args.intensity, catalog)
+    try:
+        options = EngineOptions(max_faces=args.max_faces, hfov_deg=args.hfov)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    frames_done = frames_with_faces = 0
+    try:
+        with Engine(options, catalog=catalog) as engine:
+            count, fps, frames = _frames(src)
+            writer: VideoWriter | None = None
+            try:
+                for ts, rgb in tqdm(frames, total=count or None, unit="frame", disable=None):
+                    dressed = engine.process(rgb, look, timestamp_ms=None if is_image else ts)
+                    result = engine.last_result
+                    frames_with_faces += bool(result is not None and result.faces)
+                    frames_done += 1
+                    if is_image:
+                        write_image(out, dressed)
+                        continue
+                    if writer is None:
+                        writer = VideoWriter(out, fps, (rgb.shape[1], rgb.shape[0]))
+                    writer.write(dressed)
+            except BaseException as exc:
+                if writer is not None:
+                    writer.close(exc)
+                raise
+            if writer is not None:
+                writer.close()
+            elif not is_image:
+                raise CliError(f"{src} has no video frames")
+    except MediaError as exc:
+        raise CliError(str(exc)) from None
+    print(f"{out}: {frames_done} frame(s), a face in {frames_with_faces}")
+    return 0
