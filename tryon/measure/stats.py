@@ -37,13 +37,14 @@ PRIOR_FRAMES: Final = 4.0
 MEDIAN_EFFICIENCY: Final = math.sqrt(math.pi / 2.0)
 
 
-def frame_noise_prior(iris_px: float, distance_px: float) -> float:
-    """Relative one-frame noise of a distance of ``distance_px`` scaled by an iris span.
+def frame_noise_prior(ruler_px: float, distance_px: float) -> float:
+    """Relative one-frame noise of a distance of ``distance_px`` measured with a ruler (the
+    iris span, or a card's long side) ``ruler_px`` long in the image.
 
-    The distance and the iris span each come from two landmarks (``√2`` their noise).
+    Both lengths come from two located points each (``√2`` their noise).
     """
     pixel = math.sqrt(2.0) * PIXEL_NOISE
-    return math.sqrt(RELATIVE_NOISE**2 + (pixel / iris_px) ** 2 + (pixel / distance_px) ** 2)
+    return math.sqrt(RELATIVE_NOISE**2 + (pixel / ruler_px) ** 2 + (pixel / distance_px) ** 2)
 
 
 def robust_sigma(values: NDArray[np.float64]) -> float:

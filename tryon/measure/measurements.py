@@ -1,0 +1,298 @@
+"""The measurement stage: per-face accumulation over frames, gating, robust averages, ±.
+
+A frame counts for a face when its iris is big enough to be a ruler, the head faces the
+camera (yaw and pitch within limits) and is not moving fast. Over the frames that count, each
+measurement is the pose-normalised head-frame distance (`tryon.measure.sample`) times the
+scale (the iris's, or a card's when one is found), averaged by the median over the frames
+that agree on the PD. Its ± (one standard deviation, `tryon.measure.stats`) adds in
+quadrature: the median's standard error (prior noise model pooled with the frames' scatter),
+the scale's uncertainty (iris sizes across adults: ±0.5 mm on 11.7 mm, or the card's edge
+fits and depth correction) and what the pose correction may have left (yaw and pitch).
+Face-edge widths and the face shape need the head turned less (both edges in view).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tryon.measure.card import detect_card, eye_depth_scale
+from tryon.measure.face_shape import classify_face_shape, shape_ratios
+from tryon.measure.frame_fit import FrameSize, recommend
+from tryon.measure.report import FaceReport, MeasurementReport, ScaleSource
+from tryon.measure.sample import FaceSample, sample_face
+from tryon.measure.stats import frame_noise_prior, median_error, pose_error
+from tryon.measure.values import MEASUREMENT_NAMES, Measurement
+from tryon.tracking.geometry import IRIS_DIAMETER_MM, FaceGeometry
+
+__all__ = ["FaceMeasurer", "MeasureOptions", "MeasurementSession"]
+
+#: Spread of the visible iris diameter across adults, mm (one standard deviation).
+IRIS_SPREAD_MM = 0.5
+#: Measurements taken at the face's outline: both edges must be in view.
+EDGE_MEASUREMENTS = ("face_width", "temple_width")
+_PD = MEASUREMENT_NAMES.index("pd")
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureOptions:
+    """When frames count and how many must agree."""
+
+    max_yaw_deg: float = 15.0
+    max_pitch_deg: float = 15.0
+    #: Face width, temple width and face shape need both face edges in view.
+    max_edge_yaw_deg: float = 8.0
+    #: Smallest horizontal iris span (pixels) accepted as a ruler.
+    min_iris_px: float = 6.0
+    #: Frames that must agree on the PD before anything is reported.
+    min_frames: int = 1
+    #: Most recent accepted frames kept.
+    window: int = 90
+    #: Frames agree when their PD is within this fraction of the median (or within 2.5 of
+    #: the noise model's standard deviations, if wider).
+    agreement: float = 0.04
+    #: Head rotation speed above which a frame is skipped, degrees per second.
+    max_turn_rate_deg_s: float = 60.0
+    #: Look for an ID-1 card on the forehead in each frame.
+    card: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("max_yaw_deg", "max_pitch_deg", "max_edge_yaw_deg"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 60.0:
+                raise ValueError(f"MeasureOptions.{name} must be in (0, 60] degrees, got {value!r}")
+        if not self.min_iris_px > 0.0:
+            raise ValueError(f"MeasureOptions.min_iris_px must be > 0, got {self.min_iris_px!r}")
+        if not 1 <= self.min_frames <= self.window:
+            raise ValueError(
+                f"MeasureOptions.min_frames must be in [1, window={self.window}], "
+                f"got {self.min_frames!r}"
+            )
+        if not 0.0 < self.agreement < 1.0:
+            raise ValueError(f"MeasureOptions.agreement must be in (0, 1), got {self.agreement!r}")
+        if not self.max_turn_rate_deg_s > 0.0:
+            raise ValueError(
+                f"MeasureOptions.max_turn_rate_deg_s must be > 0, got {self.max_turn_rate_deg_s!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _Card:
+    #: mm per pixel at the eyes' depth, its relative uncertainty, the card's long side (px).
+    scale: float
+    sigma: float
+    long_px: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    sample: FaceSample
+    card: _Card | None = None
+
+
+class FaceMeasurer:
+    """Accumulates one face's frames and reports its measurements."""
+
+    def __init__(self, options: MeasureOptions | None = None, face: int = 0) -> None:
+        self.options = options or MeasureOptions()
+        self.face = face
+        self._frames: deque[_Frame] = deque(maxlen=self.options.window)
+        self._rejections: dict[str, tuple[int, str]] = {}
+        self._seen = 0
+        self._last: FaceSample | None = None
+
+    @property
+    def frames(self) -> int:
+        """Accepted frames in the window."""
+        return len(self._frames)
+
+    def reset(self) -> None:
+        self._frames.clear()
+        self._rejections.clear()
+        self._seen = 0
+        self._last = None
+
+    def add(self, geometry: FaceGeometry, frame: NDArray[np.uint8] | None = None) -> str | None:
+        """Take one frame's face; returns why it was skipped, or None when it counts.
+
+        ``frame`` (the RGB image the face was found in) is needed only to look for a card.
+        """
+        sample = sample_face(geometry)
+        self._seen += 1
+        previous, self._last = self._last, sample
+        rejection = self._reject(sample, previous)
+        if rejection is not None:
+            kind, message = rejection
+            count = self._rejections.get(kind, (0, ""))[0]
+            self._rejections[kind] = (count + 1, message)
+            return message
+        card = None
+        if self.options.card and frame is not None:
+            found = detect_card(frame, sample, geometry.observation.landmarks)
+            if found is not None:
+                card = _Card(*eye_depth_scale(found, sample), found.long_px)
+        self._frames.append(_Frame(sample, card))
+        return None
+
+    def _reject(self, s: FaceSample, previous: FaceSample | None) -> tuple[str, str] | None:
+        o = self.options
+        if s.iris_px < o.min_iris_px:
+            return (
+                "small",
+                f"face too small: iris {s.iris_px:.1f} px across (need ≥ {o.min_iris_px:g} px)",
+            )
+        if abs(s.yaw_deg) > o.max_yaw_deg:
+            return "yaw", f"head turned {s.yaw_deg:+.0f}° (limit ±{o.max_yaw_deg:g}°)"
+        if abs(s.pitch_deg) > o.max_pitch_deg:
+            return "pitch", f"head tilted {s.pitch_deg:+.0f}° up/down (limit ±{o.max_pitch_deg:g}°)"
+        if previous is not None and s.timestamp_ms > previous.timestamp_ms:
+            turn = max(
+                abs(s.yaw_deg - previous.yaw_deg),
+                abs(s.pitch_deg - previous.pitch_deg),
+                abs(s.roll_deg - previous.roll_deg),
+            )
+            rate = turn * 1000.0 / (s.timestamp_ms - previous.timestamp_ms)
+            if rate > o.max_turn_rate_deg_s:
+                return "moving", f"head moving {rate:.0f}°/s (limit {o.max_turn_rate_deg_s:g}°/s)"
+        return None
+
+    def report(self, frames: Sequence[tuple[str, FrameSize]] = ()) -> FaceReport:
+        """Measurements over the window, and the fit of each ``(product_id, size)`` given."""
+        accepted = list(self._frames)
+        if not accepted:
+            return self._withheld(self._main_rejection(), 0, "iris")
+        o = self.options
+        samples = [f.sample for f in accepted]
+        distances = np.array([s.distances_px for s in samples])
+        scales, ruler_px, scale_rel, source, notes = self._scales(accepted)
+        values = distances * scales[:, None]
+        noise = np.array(
+            [
+                [frame_noise_prior(ruler, d) for d in row]
+                for ruler, row in zip(ruler_px, distances, strict=True)
+            ]
+        )
+        pd = values[:, _PD]
+        centre = float(np.median(pd))
+        tolerance = max(o.agreement, 2.5 * float(np.median(noise[:, _PD])))
+        agree = np.abs(pd - centre) <= tolerance * centre
+        n = int(agree.sum())
+        if n < o.min_frames:
+            reason = (
+                f"only {n} of {len(accepted)} frames agree on the PD within ±{tolerance:.0%} "
+                f"(need {o.min_frames})"
+            )
+            return self._withheld(reason, n, source, tuple(notes))
+        yaw = float(np.median([abs(s.yaw_deg) for s in samples]))
+        pitch = float(np.median([abs(s.pitch_deg) for s in samples]))
+        pose_rel = pose_error(yaw, pitch)
+        result: dict[str, Measurement] = {}
+        withheld: dict[str, str] = {}
+        edges_visible = yaw <= o.max_edge_yaw_deg
+        for m, name in enumerate(MEASUREMENT_NAMES):
+            if name in EDGE_MEASUREMENTS and not edges_visible:
+                withheld[name] = (
+                    f"head turned {yaw:.0f}° (the face's edges need ≤ {o.max_edge_yaw_deg:g}°)"
+                )
+                continue
+            column = values[agree, m]
+            value = float(np.median(column))
+            prior = value * float(np.median(noise[agree, m]))
+            spread = median_error(column, prior)
+            sigma = math.sqrt(spread**2 + (value * pose_rel) ** 2 + (value * scale_rel) ** 2)
+            result[name] = Measurement(value, sigma)
+        shape = None
+        if edges_visible:
+            ratios = np.median(
+                [shape_ratios(s.points_px) for s, ok in zip(samples, agree, strict=True) if ok],
+                axis=0,
+            )
+            shape = classify_face_shape(ratios)
+        else:
+            notes.append("face shape needs both face edges in view")
+        return FaceReport(
+            face=self.face,
+            status="ok",
+            reason=None,
+            frames=n,
+            frames_seen=self._seen,
+            scale_source=source,
+            values=result,
+            withheld=withheld,
+            face_shape=shape,
+            fit=tuple(recommend(frames, result)),
+            notes=tuple(notes),
+        )
+
+    def _scales(
+        self, accepted: list[_Frame]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], float, ScaleSource, list[str]]:
+        """Per-frame scale (mm/px at the eyes), ruler length (px), the scale's relative
+        uncertainty, its source and notes."""
+        iris = np.array([f.sample.mm_per_px for f in accepted])
+        iris_px = np.array([f.sample.iris_px for f in accepted])
+        iris_rel = IRIS_SPREAD_MM / IRIS_DIAMETER_MM
+        if not self.options.card:
+            return iris, iris_px, iris_rel, "iris", []
+        found = [(f.card, f.sample) for f in accepted if f.card is not None]
+        if not found:
+            return iris, iris_px, iris_rel, "iris", ["no ID-1 card found on the forehead"]
+        cards = [c for c, _ in found]
+        # The card measures this person's iris: frames without it scale through the iris.
+        ratio = float(np.median([c.scale / s.mm_per_px for c, s in found]))
+        scales = np.array(
+            [f.card.scale if f.card else ratio * f.sample.mm_per_px for f in accepted]
+        )
+        rulers = np.array([f.card.long_px if f.card else f.sample.iris_px for f in accepted])
+        sigma = float(np.median([c.sigma for c in cards]))
+        notes = [
+            f"card found in {len(cards)} of {len(accepted)} frames; "
+            f"this iris is {IRIS_DIAMETER_MM * ratio:.1f} mm across"
+        ]
+        return scales, rulers, sigma, "card", notes
+
+    def _main_rejection(self) -> str:
+        if not self._rejections:
+            return "no frames yet"
+        _, message = max(self._rejections.values(), key=lambda cm: cm[0])
+        return message
+
+    def _withheld(
+        self, reason: str, frames: int, source: ScaleSource, notes: tuple[str, ...] = ()
+    ) -> FaceReport:
+        return FaceReport(
+            face=self.face,
+            status="withheld",
+            reason=reason,
+            frames=frames,
+            frames_seen=self._seen,
+            scale_source=source,
+            notes=notes,
+        )
+
+
+class MeasurementSession:
+    """Measurers for every face of a stream, by the tracker's face index."""
+
+    def __init__(self, options: MeasureOptions | None = None) -> None:
+        self.options = options or MeasureOptions()
+        self._faces: dict[int, FaceMeasurer] = {}
+
+    def update(self, faces: Sequence[FaceGeometry], frame: NDArray[np.uint8] | None = None) -> None:
+        for geometry in faces:
+            index = geometry.observation.index
+            measurer = self._faces.get(index)
+            if measurer is None:
+                measurer = self._faces[index] = FaceMeasurer(self.options, index)
+            measurer.add(geometry, frame)
+
+    def report(self, frames: Sequence[tuple[str, FrameSize]] = ()) -> MeasurementReport:
+        return MeasurementReport(tuple(self._faces[i].report(frames) for i in sorted(self._faces)))
+
+    def reset(self) -> None:
+        self._faces.clear()
