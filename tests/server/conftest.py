@@ -9,8 +9,7 @@ import re
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +20,6 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, V
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 from numpy.typing import NDArray
-
-from tryon.server import BackgroundServer, ServerConfig, create_app
-from tryon.server.parts import default_engine_factory, default_shelf
 
 WIDTH, HEIGHT = 640, 480
 
@@ -140,19 +136,6 @@ async def connect(url: str, track: VideoStreamTrack) -> Peer:
 @pytest.fixture
 def astronaut_track(astronaut: NDArray[np.uint8]) -> Callable[[], AstronautTrack]:
     return lambda: AstronautTrack(astronaut)
-
-
-@contextmanager
-def running_server(config: ServerConfig) -> Iterator[BackgroundServer]:
-    """The real server (shipped catalog; engine per ``config.engine``) on a free port."""
-    shelf = default_shelf(config)
-    try:
-        with BackgroundServer(
-            lambda: create_app(config, shelf, default_engine_factory(config))
-        ) as server:
-            yield server
-    finally:
-        shelf.close()
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -8,18 +8,19 @@ import json
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import AstronautTrack, connect, get, metric, post_offer, running_server
+from conftest import AstronautTrack, connect, get, metric, post_offer
 from PIL import Image
 
 from tryon.server import BackgroundServer, ServerConfig
+from tryon.server.parts import serve_in_background
 
 SHOP = "http://localhost:9999"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[BackgroundServer]:
-    config = ServerConfig(engine=False, allowed_origins=(SHOP,), max_sessions=2)
-    with running_server(config) as srv:
+    config = ServerConfig(port=0, engine=False, allowed_origins=(SHOP,), max_sessions=2)
+    with serve_in_background(config) as srv:
         yield srv
 
 
@@ -131,8 +132,8 @@ def test_bad_offers_are_refused_and_a_live_session_survives(
 
 
 def test_too_many_offers_get_429() -> None:
-    config = ServerConfig(engine=False, offers_per_minute=3)
-    with running_server(config) as srv:
+    config = ServerConfig(port=0, engine=False, offers_per_minute=3)
+    with serve_in_background(config) as srv:
         statuses = [_offer(srv.url, "garbage")[0] for _ in range(3)]
         status, body = _offer(srv.url, "garbage")
     assert statuses == [400, 400, 400]

@@ -14,17 +14,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import AstronautTrack, connect, metric, running_server, session_threads
+from conftest import AstronautTrack, connect, metric, session_threads
 from PIL import Image
 
 from tryon.server import BackgroundServer, ServerConfig
+from tryon.server.parts import serve_in_background
 
 TIMEOUT_S = 2.0
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[BackgroundServer]:
-    with running_server(ServerConfig(disconnect_timeout_s=TIMEOUT_S)) as srv:
+    with serve_in_background(ServerConfig(port=0, disconnect_timeout_s=TIMEOUT_S)) as srv:
         yield srv
 
 

@@ -3,12 +3,16 @@ project's renderer, and one :class:`~tryon.engine.Engine` per session."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tryon.catalog.catalog import Catalog
+from tryon.server.app import create_app
+from tryon.server.background import BackgroundServer
 from tryon.server.config import ServerConfig
 from tryon.server.products import ProductShelf
 from tryon.server.session import EngineFactory, FrameEngine
@@ -16,7 +20,7 @@ from tryon.server.session import EngineFactory, FrameEngine
 if TYPE_CHECKING:
     from tryon.render.renderer import Renderer
 
-__all__ = ["CatalogThumbnails", "default_engine_factory", "default_shelf"]
+__all__ = ["CatalogThumbnails", "default_engine_factory", "default_shelf", "serve_in_background"]
 
 
 class CatalogThumbnails:
@@ -56,3 +60,18 @@ def default_engine_factory(config: ServerConfig) -> EngineFactory | None:
         return Engine()
 
     return make
+
+
+@contextmanager
+def serve_in_background(config: ServerConfig) -> Iterator[BackgroundServer]:
+    """The full server (shipped catalog, engine per ``config.engine``) on its own thread,
+    on ``config.host`` and ``config.port`` (0 picks a free port)."""
+    shelf = default_shelf(config)
+    factory = default_engine_factory(config)
+    try:
+        with BackgroundServer(
+            lambda: create_app(config, shelf, factory), config.host, config.port
+        ) as server:
+            yield server
+    finally:
+        shelf.close()
