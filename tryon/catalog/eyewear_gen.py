@@ -149,10 +149,14 @@ def lens_outline(style: Style, width: float, height: float) -> F64:
     }[style]
     x = np.sign(c) * np.abs(c) ** (2.0 / exponent)
     y = np.sign(s) * np.abs(s) ** (2.0 / exponent)
-    if style == "aviator":  # teardrop: the lower half droops toward the nose
-        y = np.where(top, y, y * (1.0 + 0.45 * np.clip(-c + 0.3, 0.0, None) ** 1.5))
-    elif style == "cat-eye":  # upper temporal corner swept up, the nasal top lower
-        y = np.where(top, y * (1.0 + 0.5 * np.clip(c, 0.0, None) ** 3), y * 0.85)
+    if style == "aviator":  # teardrop: full at the temple, the lower nasal side cut away
+        nasal_low = np.clip(-c, 0.0, None) * np.clip(-s, 0.0, None)
+        x = x * (1.0 - 0.45 * nasal_low**1.2)
+        y = np.where(top, y, y * (1.0 + 0.25 * np.clip(c + 0.3, 0.0, None)))
+    elif style == "cat-eye":  # upper temporal corner swept up and out, a flatter bottom
+        wing = np.exp(-((((t - 0.75 + np.pi) % (2 * np.pi) - np.pi) / 0.6) ** 2))
+        y = np.where(top, y, y * 0.85) + 0.35 * wing
+        x = x + 0.05 * wing
     pts = resample_closed(np.stack([x, y], axis=1), _OUTLINE_POINTS)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     out: F64 = (pts - (lo + hi) / 2.0) / (hi - lo) * np.array([width, height])
