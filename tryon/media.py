@@ -28,6 +28,7 @@ __all__ = [
     "MediaError",
     "VideoFrame",
     "VideoWriter",
+    "atomic_path",
     "is_image_path",
     "read_image",
     "read_video",
@@ -67,7 +68,7 @@ def read_image(path: Path) -> NDArray[np.uint8]:
 
 
 @contextmanager
-def _atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` that replaces it only if the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
@@ -84,7 +85,7 @@ def write_image(path: Path, frame: NDArray[np.uint8]) -> None:
     """Write an RGB frame; the format follows the suffix (PNG, JPEG, ...)."""
     image = Image.fromarray(validate_frame(frame))
     try:
-        with _atomic_path(path) as tmp:
+        with atomic_path(path) as tmp:
             image.save(tmp, format=Image.registered_extensions().get(path.suffix.lower()))
     except (OSError, ValueError, KeyError) as exc:
         raise MediaError(f"cannot write image {path}: {exc}") from None
@@ -132,7 +133,7 @@ class VideoWriter:
         if w % 2 or h % 2:
             raise MediaError(f"H.264 needs an even frame size, got {w}x{h}")
         self.path = path
-        self._atomic = _atomic_path(path)
+        self._atomic = atomic_path(path)
         tmp = self._atomic.__enter__()
         try:
             self._container: Any = av.open(str(tmp), mode="w")

@@ -5,9 +5,11 @@ face's coherent motion (an affine fit of the landmark velocities over the face),
 point's own noisy rate: sensor noise averages out over 478 points, real head motion does
 not, so a still face gets a low cutoff and a moving one follows without lag.
 
-The metric scale comes from the iris, the noisiest measurement. What is filtered is the
-iris diameter relative to the 3-D distance between the outer eye corners (a per-person
-constant, so it can be filtered heavily); the filtered ratio times the current eye-corner
+The metric scale comes from the iris, the noisiest measurement (a few percent per frame,
+worse when the iris is a few pixels wide). The iris diameter relative to the 3-D distance
+between the outer eye corners is a constant of the person, so it is averaged over the
+track's recent past (``scale_memory_s``), each frame weighted by its iris size in pixels
+squared so that close-up frames dominate; the average ratio times the current eye-corner
 distance gives the iris diameter, which follows a head moving toward the camera at once.
 
 The pose is computed from these filtered landmarks and scale, so it is filtered with them.
@@ -15,6 +17,7 @@ The pose is computed from these filtered landmarks and scale, so it is filtered 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,18 +38,20 @@ _MIN_IOU = 0.3
 
 @dataclass(frozen=True, slots=True)
 class StabilizerOptions:
-    """One Euro parameters: landmarks in pixels (speed in px/s), scale ratio unitless."""
+    """One Euro parameters for the landmarks (pixels, speed in px/s) and the memory of the
+    iris-size average."""
 
     min_cutoff: float = 0.5
     beta: float = 0.2
     d_cutoff: float = 2.0
-    #: Cutoff (Hz) of the iris/eye-corner ratio filter (a constant of the person).
-    scale_cutoff: float = 0.3
+    #: Time constant (s) of the weighted average of the iris/eye-corner ratio.
+    scale_memory_s: float = 10.0
     enabled: bool = True
 
     def __post_init__(self) -> None:
         OneEuroParams(self.min_cutoff, self.beta, self.d_cutoff)  # validates
-        OneEuroParams(self.scale_cutoff)
+        if not self.scale_memory_s > 0:
+            raise ValueError(f"scale_memory_s must be positive, got {self.scale_memory_s!r}")
 
 
 def coherent_speed(velocity: FloatArray, positions: FloatArray) -> FloatArray:
@@ -75,6 +80,29 @@ def _eye_span(landmarks: NDArray[np.floating[Any]]) -> float:
     return float(np.linalg.norm(landmarks[left] - landmarks[right]))
 
 
+class _WeightedAverage:
+    """Exponentially forgetting weighted mean: old samples fade with time constant ``tau``."""
+
+    def __init__(self, tau: float) -> None:
+        self.tau = tau
+        self._sum: FloatArray | None = None
+        self._weight = 0.0
+        self._t = 0.0
+
+    def __call__(self, x: FloatArray, weight: float, t: float) -> FloatArray:
+        if self._sum is None:
+            self._sum, self._weight = np.zeros_like(x, dtype=np.float64), 0.0
+        else:
+            fade = math.exp(-(t - self._t) / self.tau)
+            self._sum *= fade
+            self._weight *= fade
+        self._sum += weight * x
+        self._weight += weight
+        self._t = t
+        mean: FloatArray = self._sum / self._weight
+        return mean
+
+
 class _Track:
     """Filters of one face across frames."""
 
@@ -83,12 +111,16 @@ class _Track:
         self.landmarks = OneEuroFilter(
             OneEuroParams(options.min_cutoff, options.beta, options.d_cutoff), coherent_speed
         )
-        self.scale = OneEuroFilter(OneEuroParams(options.scale_cutoff))
+        self.scale = _WeightedAverage(options.scale_memory_s)
 
     def update(self, face: FaceObservation) -> FaceObservation:
         t = face.timestamp_ms / 1000.0
         lm = self.landmarks(face.landmarks, t).astype(np.float32)
-        ratio = self.scale(face.iris_diameters_px / _eye_span(face.landmarks), t)
+        ratio = self.scale(
+            face.iris_diameters_px / _eye_span(face.landmarks),
+            float(np.mean(face.iris_diameters_px)) ** 2,
+            t,
+        )
         smoothed = observation_from_landmarks(
             lm, face.image_size, face.timestamp_ms, face.presence, face.index
         )
