@@ -7,7 +7,7 @@ Feed `MeasurementSession.update` each frame's `FaceGeometry` (the engine does it
 from tryon.measure.card import CardDetection, detect_card
 from tryon.measure.face_shape import FaceShape, classify_face_shape
 from tryon.measure.frame_fit import FitResult, FrameSize, fit_frame, recommend
-from tryon.measure.measurements import FaceMeasurer, MeasureOptions, MeasurementSession
+from tryon.measure.measurements import FaceMeasurer, MeasurementSession, MeasureOptions
 from tryon.measure.report import FaceReport, MeasurementReport
 from tryon.measure.values import MEASUREMENT_NAMES, Measurement
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
+from tryon.catalog.manifest import EyewearProduct
 from tryon.measure.values import Measurement
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "FrameSize",
     "Verdict",
     "fit_frame",
+    "frame_sizes",
     "recommend",
 ]
 
@@ -204,3 +206,18 @@ def recommend(
             r.product_id,
         ),
     )
+
+
+def frame_sizes(products: Iterable[EyewearProduct]) -> list[tuple[str, FrameSize]]:
+    """``(product id, size)`` of catalog eyewear, from each manifest's size markings."""
+    return [
+        (
+            p.id,
+            FrameSize(
+                lens_width_mm=p.eyewear.size.lens_width_mm,
+                bridge_mm=p.eyewear.size.bridge_mm,
+                temple_length_mm=p.eyewear.size.temple_length_mm,
+            ),
+        )
+        for p in products
+    ]

@@ -3,12 +3,13 @@
 A frame counts for a face when its iris is big enough to be a ruler, the head faces the
 camera (yaw and pitch within limits) and is not moving fast. Over the frames that count, each
 measurement is the pose-normalised head-frame distance (`tryon.measure.sample`) times the
-scale (the iris's, or a card's when one is found), averaged by the median over the frames
-that agree on the PD. Its ± (one standard deviation, `tryon.measure.stats`) adds in
-quadrature: the median's standard error (prior noise model pooled with the frames' scatter),
-the scale's uncertainty (iris sizes across adults: ±0.5 mm on 11.7 mm, or the card's edge
-fits and depth correction) and what the pose correction may have left (yaw and pitch).
-Face-edge widths and the face shape need the head turned less (both edges in view).
+scale (the iris's, or a card's when one is found), averaged (20 % trimmed mean) over the
+frames that agree on the PD (within a tolerance of their median). Its ± (one standard
+deviation, `tryon.measure.stats`) adds in quadrature: the average's standard error (prior
+noise model pooled with the frames' scatter), the scale's uncertainty (iris sizes across
+adults: ±0.5 mm on 11.7 mm, or the card's edge fits and depth correction) and what the pose
+correction may have left (yaw and pitch). Face-edge widths and the face shape need the head
+turned less (both edges in view).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tryon.measure.face_shape import classify_face_shape, shape_ratios
 from tryon.measure.frame_fit import FrameSize, recommend
 from tryon.measure.report import FaceReport, MeasurementReport, ScaleSource
 from tryon.measure.sample import FaceSample, sample_face
-from tryon.measure.stats import frame_noise_prior, median_error, pose_error
+from tryon.measure.stats import average_error, frame_noise_prior, pose_error, trimmed_mean
 from tryon.measure.values import MEASUREMENT_NAMES, Measurement
 from tryon.tracking.geometry import IRIS_DIAMETER_MM, FaceGeometry
 
@@ -201,16 +202,17 @@ class FaceMeasurer:
                 )
                 continue
             column = values[agree, m]
-            value = float(np.median(column))
+            value = float(trimmed_mean(column))
             prior = value * float(np.median(noise[agree, m]))
-            spread = median_error(column, prior)
+            spread = average_error(column, prior)
             sigma = math.sqrt(spread**2 + (value * pose_rel) ** 2 + (value * scale_rel) ** 2)
             result[name] = Measurement(value, sigma)
         shape = None
         if edges_visible:
-            ratios = np.median(
-                [shape_ratios(s.points_px) for s, ok in zip(samples, agree, strict=True) if ok],
-                axis=0,
+            ratios = trimmed_mean(
+                np.array(
+                    [shape_ratios(s.points_px) for s, ok in zip(samples, agree, strict=True) if ok]
+                )
             )
             shape = classify_face_shape(ratios)
         else:

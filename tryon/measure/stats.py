@@ -6,7 +6,9 @@ regression noise, about 1.5 %, measured on jittered copies of a photo) and a pix
 (landmarks and the iris span found to about a third of a pixel, which is what makes a small
 face noisy: on an 8 px iris one third of a pixel is 4 % of the scale). Once three or more
 frames agree, their robust scatter (1.4826 × MAD) is pooled with the prior (worth
-`PRIOR_FRAMES` frames) and the median's standard error is ``1.2533 · s / √n``. The scale
+`PRIOR_FRAMES` frames). Frames are averaged by a 20 % trimmed mean (robust to a bad frame,
+nearly as efficient as the mean on Gaussian noise: its standard error is about
+``1.03 · s / √n``, against ``1.25 · s / √n`` for the median). The scale
 (iris or card) and the head pose add their own terms, in quadrature.
 """
 
@@ -19,12 +21,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
-    "MEDIAN_EFFICIENCY",
     "PRIOR_FRAMES",
+    "TRIM",
+    "average_error",
     "frame_noise_prior",
-    "median_error",
     "pose_error",
     "robust_sigma",
+    "trimmed_mean",
 ]
 
 #: Regression noise of the face mesh relative to the face's size.
@@ -33,8 +36,10 @@ RELATIVE_NOISE: Final = 0.015
 PIXEL_NOISE: Final = 0.35
 #: How many frames' worth of evidence the prior noise model counts for.
 PRIOR_FRAMES: Final = 4.0
-#: Standard error of a median over that of a mean, for Gaussian samples: sqrt(pi / 2).
-MEDIAN_EFFICIENCY: Final = math.sqrt(math.pi / 2.0)
+#: Share of frames cut from each end before averaging.
+TRIM: Final = 0.2
+#: Standard error of the 20 % trimmed mean over that of the mean, for Gaussian samples.
+TRIMMED_MEAN_EFFICIENCY: Final = 1.03
 
 
 def frame_noise_prior(ruler_px: float, distance_px: float) -> float:
@@ -52,15 +57,24 @@ def robust_sigma(values: NDArray[np.float64]) -> float:
     return float(1.4826 * np.median(np.abs(values - np.median(values))))
 
 
-def median_error(values: NDArray[np.float64], prior_sigma: float) -> float:
-    """Standard error of ``median(values)``, pooling the frames' scatter with the prior."""
+def trimmed_mean(values: NDArray[np.float64], axis: int = 0) -> NDArray[np.float64]:
+    """Mean after cutting `TRIM` of the values from each end (along ``axis``)."""
+    v = np.sort(np.asarray(values, dtype=np.float64), axis=axis)
+    n = v.shape[axis]
+    k = int(TRIM * n)
+    out: NDArray[np.float64] = np.take(v, np.arange(k, n - k), axis=axis).mean(axis=axis)
+    return out
+
+
+def average_error(values: NDArray[np.float64], prior_sigma: float) -> float:
+    """Standard error of ``trimmed_mean(values)``, pooling the frames' scatter with the prior."""
     n = len(values)
     if n == 0:
         raise ValueError("median_error needs at least one value, got none")
     seen = n - 1 if n >= 3 else 0
     spread = robust_sigma(values) if seen else 0.0
     sigma = math.sqrt((PRIOR_FRAMES * prior_sigma**2 + seen * spread**2) / (PRIOR_FRAMES + seen))
-    return sigma if n == 1 else MEDIAN_EFFICIENCY * sigma / math.sqrt(n)
+    return sigma if n == 1 else TRIMMED_MEAN_EFFICIENCY * sigma / math.sqrt(n)
 
 
 def pose_error(yaw_deg: float, pitch_deg: float) -> float:
