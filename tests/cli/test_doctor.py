@@ -1,0 +1,47 @@
+"""``tryon doctor`` reports what the engine needs, and fails when GL is missing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _doctor(**env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from tryon.cli import main; sys.exit(main())",
+            "doctor",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_doctor_on_this_machine() -> None:
+    run = _doctor()
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "mediapipe 0.10.21" in out
+    assert "model face_landmark/face_landmark_with_attention.tflite" in out
+    assert "model face_detection/face_detection_full_range_sparse.tflite" in out
+    assert "OpenGL (EGL): " in out and "FAILED" not in out
+    assert "python 3.11" in out
+    assert "canonical face: 478 vertices, 898 triangles" in out
+    assert "webcam: " in out
+    assert out.rstrip().endswith("ok: the engine can run here")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glvnd EGL vendor override")
+def test_doctor_fails_without_egl() -> None:
+    run = _doctor(__EGL_VENDOR_LIBRARY_FILENAMES="/nonexistent/egl_vendor.json")
+    assert run.returncode == 1
+    assert "OpenGL (EGL): FAILED: could not create a headless EGL" in run.stdout
+    assert "the engine cannot run here: OpenGL (EGL) failed" in run.stderr
