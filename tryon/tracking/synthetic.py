@@ -51,7 +51,7 @@ def yaw_homography(
 
     The plane sits at depth ``focal_px`` (so it keeps its size) and turns about the vertical
     line through image point ``center``; positive yaw turns the plane's right side (image
-    right) away from the camera.
+    right) toward the camera.
     """
     k = np.array([[focal_px, 0, principal[0]], [0, focal_px, principal[1]], [0, 0, 1.0]])
     d = focal_px
