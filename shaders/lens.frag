@@ -17,6 +17,7 @@ in vec2 v_uv;
 #endif
 #ifdef TRANSMISSION
 uniform sampler2D u_background;  // the camera frame, sRGB bytes, rows as the framebuffer's
+uniform ivec2 u_offset;          // the drawn box's corner in the frame
 uniform float u_transmission;
 #endif
 
@@ -45,7 +46,7 @@ void main() {
                    + direct_light(KEY_DIR, KEY_COLOR, n, v, vec3(0.0), reflectance,
                                   roughness * roughness);
 #ifdef TRANSMISSION
-    vec4 behind = texelFetch(u_background, ivec2(gl_FragCoord.xy), 0);
+    vec4 behind = texelFetch(u_background, ivec2(gl_FragCoord.xy) + u_offset, 0);
     vec3 through = srgb_to_linear(behind.rgb) * tint * (1.0 - reflectance);
     vec3 body = tint * irradiance(n) * 0.15 * (1.0 - reflectance);
     vec3 c = mix(body, through, u_transmission) + reflected;

@@ -33,12 +33,14 @@ class BackgroundPass:
         tex.write(np.ascontiguousarray(pixels))
         return tex
 
-    def draw(self) -> None:
-        """Fill the bound framebuffer with the texture (depth test must be off)."""
+    def draw(self, offset: tuple[int, int] = (0, 0)) -> None:
+        """Fill the bound framebuffer's viewport with the texture from texel ``offset`` on
+        (depth test must be off)."""
         if self.texture is None:
             raise RuntimeError("BackgroundPass.draw() before any upload()")
         self.texture.use(0)
         self.program["u_frame"] = 0
+        self.program["u_offset"] = offset
         self.vao.render(moderngl.TRIANGLES, vertices=3)
 
     def release(self) -> None:

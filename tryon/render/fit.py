@@ -218,7 +218,7 @@ def fit_eyewear(face: FaceGeometry, asset: Asset, fit: EyewearFit | None = None)
     head_from_asset = _rigid(tilt, seat - tilt @ bridge)
     camera_from_head = _rigid(face.rotation, face.translation)
     model = camera_from_head @ head_from_asset
-    asset_from_head = np.linalg.inv(head_from_asset)
+    asset_from_head = _rigid(tilt.T, -tilt.T @ head_from_asset[:3, 3])
 
     proxy = head_proxy(face)
     temples = {}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import moderngl
 import numpy as np
+from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset, Material, Primitive, Texture
 from tryon.render.fit import Part, eyewear_part
@@ -51,6 +52,17 @@ class GpuAsset:
         self.ctx = ctx
         self._textures: dict[int, moderngl.Texture] = {}
         prims = [self._upload(programs, p) for p in asset.primitives]
+        #: Asset-frame (min, max) corners of each part, to find the pixels a pose covers.
+        self.part_bounds: dict[Part, NDArray[np.float64]] = {}
+        for part in {p.part for p in prims}:
+            pts = np.concatenate(
+                [
+                    a.positions
+                    for a, g in zip(asset.primitives, prims, strict=True)
+                    if g.part == part
+                ]
+            ).astype(np.float64)
+            self.part_bounds[part] = np.stack([pts.min(axis=0), pts.max(axis=0)])
         self.opaque = tuple(p for p in prims if not p.is_lens)
         self.lenses = tuple(p for p in prims if p.is_lens)
 

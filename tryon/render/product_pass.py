@@ -56,14 +56,17 @@ def draw_lens(
     projection: NDArray[np.float32],
     intensity: float,
     background: moderngl.Texture,
+    offset: tuple[int, int],
 ) -> None:
-    """Draw a lens, its tint scaled by ``intensity``, seeing ``background`` through it."""
+    """Draw a lens, its tint scaled by ``intensity``, seeing ``background`` through it
+    (``offset``: the drawn box's corner in the background)."""
     program = _bind(prim, model, projection)
     m = prim.material
     set_uniform(program, "u_intensity", intensity)
     set_uniform(program, "u_ior", m.ior)
     set_uniform(program, "u_transmission", m.transmission)
-    if "u_background" in program:
+    if program.get("u_background", None) is not None:
         background.use(BACKGROUND_UNIT)
-        program["u_background"] = BACKGROUND_UNIT
+        set_uniform(program, "u_background", BACKGROUND_UNIT)
+        set_uniform(program, "u_offset", offset)
     prim.vao.render(moderngl.TRIANGLES)

@@ -30,7 +30,7 @@ from tryon.render.gpu_asset import GpuAsset
 from tryon.render.occluder import HeadOccluder
 from tryon.render.product_pass import draw_lens, draw_opaque
 from tryon.render.programs import ProgramCache
-from tryon.render.target import RenderTarget
+from tryon.render.target import Box, RenderTarget
 from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.canonical import load_canonical_face
 from tryon.tracking.geometry import FaceGeometry
@@ -72,6 +72,44 @@ def _rotation(yaw_deg: float, pitch_deg: float) -> NDArray[np.float64]:
     rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
     out: NDArray[np.float64] = rx @ ry
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Draw:
+    """One product on one face."""
+
+    product: WornProduct
+    gpu: GpuAsset
+    pose: EyewearPose
+
+
+def _check_out(out: NDArray[np.uint8], shape: tuple[int, ...]) -> NDArray[np.uint8]:
+    if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.shape != shape:
+        got = f"{out.dtype} {out.shape}" if isinstance(out, np.ndarray) else type(out).__name__
+        raise ValueError(f"out must be a uint8 array of shape {shape}, got {got}")
+    return out
+
+
+def _screen_box(draws: Sequence[_Draw], camera: CameraIntrinsics) -> Box | None:
+    """The pixels the products may cover (their parts' bounding boxes projected, two pixels
+    of margin for antialiasing), clipped to the frame; None if none is in view."""
+    corners = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], dtype=np.float64)
+    points = []
+    for d in draws:
+        for part, (lo, hi) in d.gpu.part_bounds.items():
+            m = d.pose.part_matrix(part).astype(np.float64)
+            points.append((lo + corners * (hi - lo)) @ m[:3, :3].T + m[:3, 3])
+    cam = np.concatenate(points)
+    if (cam[:, 2] > -NEAR_M).any():  # something at or behind the camera: draw everything
+        return (0, 0, camera.width, camera.height)
+    px = camera.project(cam)
+    x0 = max(int(np.floor(px[:, 0].min())) - 2, 0)
+    y0 = max(int(np.floor(px[:, 1].min())) - 2, 0)
+    x1 = min(int(np.ceil(px[:, 0].max())) + 2, camera.width)
+    y1 = min(int(np.ceil(px[:, 1].max())) + 2, camera.height)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 class Renderer:
@@ -120,8 +158,9 @@ class Renderer:
         """``frame`` with ``products`` worn on every face.
 
         With no face or no product the input frame itself is returned, untouched. Otherwise
-        the result is read into ``out`` or, if not given, into the renderer's preallocated
-        buffer, which the next call overwrites (copy it to keep it).
+        the result goes into ``out`` or, if not given, into the renderer's preallocated
+        buffer, which the next call overwrites (copy it to keep it). Only the box around the
+        products is drawn and read back; the rest is copied from ``frame``.
         """
         self._check_alive()
         frame = validate_frame(frame)
@@ -136,32 +175,19 @@ class Renderer:
                     f"{width}x{height}"
                 )
         draws = [
-            (product, self._gpu_asset(product.asset), fit_eyewear(face, product.asset, product.fit))
+            _Draw(p, self._gpu_asset(p.asset), fit_eyewear(face, p.asset, p.fit))
             for face in faces
-            for product in products
+            for p in products
         ]
         target = self._target_for((width, height))
-        background = self._background.upload(frame)
-        projection = flipped_projection(camera)
-        target.fbo.use()
-        target.fbo.clear(depth=1.0)
-        self._background.draw()
-        self.ctx.enable(moderngl.DEPTH_TEST)
-        self.ctx.front_face = "cw"  # the flipped projection mirrors the winding
-        try:
-            for face in faces if self.occlusion else ():
-                self._occluder.draw(target.fbo, face, projection)
-            for _, gpu, pose in draws:
-                self._draw_opaque(gpu, pose, projection)
-            target.fbo.depth_mask = False
-            target.fbo.use()  # moderngl applies a framebuffer's masks when it is bound
-            for product, gpu, pose in draws:
-                self._draw_lenses(gpu, pose, projection, product, background)
-        finally:
-            target.fbo.depth_mask = True
-            target.fbo.use()
-            self._reset_state()
-        return target.read(out)
+        result = target.pixels if out is None else _check_out(out, frame.shape)
+        np.copyto(result, frame)
+        box = _screen_box(draws, camera)
+        if box is None:  # every product is out of view
+            return result
+        self._background.upload(frame)
+        self._draw(target, box, camera, faces if self.occlusion else (), draws, self._background)
+        return target.read(box, result)
 
     def render_thumbnail(self, asset: Asset, size: int = 256) -> NDArray[np.uint8]:
         """``(size, size, 4)`` RGBA: ``asset`` in a three-quarter view on a transparent
@@ -177,7 +203,7 @@ class Renderer:
         if self._thumb_background is None:
             self._thumb_background = BackgroundPass(self.ctx, self.programs)
         paper = np.full((size, size, 4), (255, 255, 255, 0), dtype=np.uint8)
-        background = self._thumb_background.upload(paper)
+        self._thumb_background.upload(paper)
         camera = CameraIntrinsics.from_fov(size, size, _THUMB_HFOV)
         bounds = asset.bounds.astype(np.float64)
         center = 0.5 * (bounds[0] + bounds[1])
@@ -188,23 +214,10 @@ class Renderer:
         model[:3, :3] = rotation
         model[:3, 3] = np.array([0.0, 0.0, -distance]) - rotation @ center
         pose = EyewearPose(model=model, temple_left=np.eye(4), temple_right=np.eye(4))
-        projection = flipped_projection(camera)
-        target = self._thumb_target
-        target.fbo.use()
-        target.fbo.clear(depth=1.0)
-        self._thumb_background.draw()
-        self.ctx.enable(moderngl.DEPTH_TEST)
-        self.ctx.front_face = "cw"
-        try:
-            self._draw_opaque(gpu, pose, projection)
-            target.fbo.depth_mask = False
-            target.fbo.use()  # moderngl applies a framebuffer's masks when it is bound
-            self._draw_lenses(gpu, pose, projection, WornProduct(asset), background)
-        finally:
-            target.fbo.depth_mask = True
-            target.fbo.use()
-            self._reset_state()
-        return target.read().copy()
+        box = (0, 0, size, size)
+        draws = [_Draw(WornProduct(asset), gpu, pose)]
+        self._draw(self._thumb_target, box, camera, (), draws, self._thumb_background)
+        return self._thumb_target.read(box, np.empty((size, size, 4), np.uint8))
 
     def gl_objects(self) -> tuple[object, ...]:
         """Every GL object the renderer owns now (for leak checks and tests)."""
@@ -283,35 +296,49 @@ class Renderer:
         else:
             self.ctx.enable(moderngl.CULL_FACE)
 
-    def _draw_opaque(
-        self, gpu: GpuAsset, pose: EyewearPose, projection: NDArray[np.float32]
-    ) -> None:
-        for prim in gpu.opaque:
-            self._set_culling(prim.material.double_sided)
-            draw_opaque(prim, pose.part_matrix(prim.part), projection, _HANDEDNESS)
-
-    def _draw_lenses(
+    def _draw(
         self,
-        gpu: GpuAsset,
-        pose: EyewearPose,
-        projection: NDArray[np.float32],
-        product: WornProduct,
-        background: moderngl.Texture,
+        target: RenderTarget,
+        box: Box,
+        camera: CameraIntrinsics,
+        faces: Sequence[FaceGeometry],
+        draws: Sequence[_Draw],
+        background: BackgroundPass,
     ) -> None:
-        for prim in gpu.lenses:
-            self._set_culling(prim.material.double_sided)
-            if prim.material.transmission > 0.0:
-                self.ctx.disable(moderngl.BLEND)
-            else:
-                self.ctx.enable(moderngl.BLEND)
-                self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-            draw_lens(
-                prim,
-                pose.part_matrix(prim.part),
-                projection,
-                product.intensity,
-                background,
-            )
+        """Draw ``box`` of the picture at the target's corner: background, head occluders,
+        opaque parts, lenses."""
+        x0, y0, w, h = box
+        crop = CameraIntrinsics(w, h, camera.fx, camera.fy, camera.cx - x0, camera.cy - y0)
+        projection = flipped_projection(crop)
+        target.begin(w, h)
+        background.draw((x0, y0))
+        frame_texture = background.texture
+        assert frame_texture is not None  # uploaded by the caller
+        self.ctx.enable(moderngl.DEPTH_TEST)
+        self.ctx.front_face = "cw"  # the flipped projection mirrors the winding
+        try:
+            for face in faces:
+                self._occluder.draw(target.fbo, face, projection)
+            for d in draws:
+                for prim in d.gpu.opaque:
+                    self._set_culling(prim.material.double_sided)
+                    draw_opaque(prim, d.pose.part_matrix(prim.part), projection, _HANDEDNESS)
+            target.fbo.depth_mask = False
+            target.fbo.use()  # moderngl applies a framebuffer's masks when it is bound
+            for d in draws:
+                for prim in d.gpu.lenses:
+                    self._set_culling(prim.material.double_sided)
+                    if prim.material.transmission > 0.0:
+                        self.ctx.disable(moderngl.BLEND)
+                    else:
+                        self.ctx.enable(moderngl.BLEND)
+                        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+                    model = d.pose.part_matrix(prim.part)
+                    draw_lens(prim, model, projection, d.product.intensity, frame_texture, (x0, y0))
+        finally:
+            target.fbo.depth_mask = True
+            target.fbo.use()
+            self._reset_state()
 
     def _reset_state(self) -> None:
         self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE | moderngl.BLEND)

@@ -1,4 +1,8 @@
-"""The multisampled framebuffer a frame is drawn into, its resolve target and readback."""
+"""The multisampled framebuffer a frame is drawn into, its resolve target and readback.
+
+Only a box of the frame (the pixels the products may cover) is drawn, at the framebuffer's
+corner: resolving and reading back scale with the products' size, not the frame's.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,15 @@ import moderngl
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["RenderTarget"]
+__all__ = ["Box", "RenderTarget"]
+
+#: ``(x, y, width, height)`` in image pixels, origin at the top-left corner.
+Box = tuple[int, int, int, int]
 
 
 class RenderTarget:
     """A ``samples``-x MSAA colour + depth framebuffer of one size, resolved into a
-    single-sampled one and read back once into a preallocated ``(H, W, components)`` array."""
+    single-sampled one and read back into a preallocated buffer."""
 
     def __init__(
         self, ctx: moderngl.Context, size: tuple[int, int], samples: int, components: int = 3
@@ -31,25 +38,32 @@ class RenderTarget:
         else:
             self._resolve_fbo = None
         width, height = size
+        #: The full-frame result buffer that :meth:`read` fills when given no ``out``.
         self.pixels: NDArray[np.uint8] = np.empty((height, width, components), dtype=np.uint8)
+        self._scratch: NDArray[np.uint8] = np.empty(width * height * components, dtype=np.uint8)
 
-    def read(self, out: NDArray[np.uint8] | None = None) -> NDArray[np.uint8]:
-        """Resolve the samples and read the pixels (framebuffer row 0 first) into ``out``, or
-        into :attr:`pixels`, which the next read overwrites."""
-        target = self.pixels if out is None else out
-        if target.shape != self.pixels.shape or target.dtype != np.uint8:
-            raise ValueError(
-                f"out must be a uint8 array of shape {self.pixels.shape}, "
-                f"got {target.dtype} {target.shape}"
-            )
-        if not target.flags.c_contiguous or not target.flags.writeable:
-            raise ValueError("out must be a writeable C-contiguous array")
-        source = self.fbo
+    def begin(self, width: int, height: int) -> None:
+        """Bind the framebuffer for drawing a ``width`` x ``height`` box at its corner."""
+        box = (0, 0, width, height)
+        self.fbo.viewport = box
+        self.fbo.scissor = box
+        self.fbo.use()
+        self.fbo.clear(depth=1.0, viewport=box)
+
+    def read(self, box: Box, out: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        """Resolve the drawn box and read it back (once) into ``out[y:y+h, x:x+w]``."""
+        x, y, w, h = box
         if self._resolve_fbo is not None:
+            self._resolve_fbo.scissor = (0, 0, w, h)
+            self._resolve_fbo.use()  # the scissor limits the resolve blit to the box
             self.ctx.copy_framebuffer(self._resolve_fbo, self.fbo)
             source = self._resolve_fbo
-        source.read_into(target, components=self.components, alignment=1)
-        return target
+        else:
+            source = self.fbo
+        region = self._scratch[: w * h * self.components].reshape(h, w, self.components)
+        source.read_into(region, viewport=(0, 0, w, h), components=self.components, alignment=1)
+        out[y : y + h, x : x + w] = region
+        return out
 
     def objects(self) -> tuple[moderngl.Framebuffer | moderngl.Renderbuffer, ...]:
         """Every GL object this target owns."""

@@ -11,13 +11,22 @@ from numpy.typing import NDArray
 __all__ = ["set_matrix", "set_uniform"]
 
 
-def set_uniform(program: moderngl.Program, name: str, value: float | Sequence[float]) -> None:
+def _member(program: moderngl.Program, name: str) -> moderngl.Uniform | None:
+    member = program.get(name, None)  # a dict lookup; ``name in program`` walks all members
+    return member if isinstance(member, moderngl.Uniform) else None
+
+
+def set_uniform(
+    program: moderngl.Program, name: str, value: float | Sequence[float] | Sequence[int]
+) -> None:
     """``program[name] = value`` if the program has an active uniform of that name."""
-    if name in program:
-        program[name] = value
+    member = _member(program, name)
+    if member is not None:
+        member.value = value
 
 
 def set_matrix(program: moderngl.Program, name: str, matrix: NDArray[np.floating]) -> None:  # type: ignore[type-arg]
     """Write a row-major numpy ``(4, 4)`` matrix into a GLSL ``mat4`` (column-major)."""
-    if name in program:
-        program[name].write(np.ascontiguousarray(matrix.T, dtype=np.float32).tobytes())  # type: ignore[union-attr]
+    member = _member(program, name)
+    if member is not None:
+        member.write(np.ascontiguousarray(matrix.T, dtype=np.float32).tobytes())

@@ -1,0 +1,166 @@
+"""Render + readback time per frame: tryon's renderer against pyrender on the same glasses.
+
+    .venv/bin/python bench/bench_render.py [--frames 200]
+
+The astronaut photo is placed in 640x480 and 1280x720 frames, tracked once by MediaPipe and
+solved to metric geometry; then each renderer draws the shipped ``classic-rectangle-black``
+glasses at that pose, same camera, same size, and reads the pixels back:
+
+* tryon: camera frame upload + background + head occluder + PBR + lens transmission, 4x MSAA
+  (and without MSAA), one RGB readback into a preallocated buffer;
+* pyrender (EGL OffscreenRenderer): the glasses alone on a flat background, its own
+  metallic-roughness shading, colour + depth readback (pyrender always reads both).
+
+Prints median and p95 milliseconds and pyrender / tryon ratios. Ours is timed first; pyrender
+then makes its own EGL context current, so the runs do not interleave.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")  # before pyrender imports PyOpenGL
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+from skimage import data
+
+from tryon.catalog.asset import Asset
+from tryon.catalog.catalog import Catalog
+from tryon.render.fit import eyewear_part, fit_eyewear
+from tryon.render.renderer import Renderer, WornProduct
+from tryon.tracking.camera import CameraIntrinsics
+from tryon.tracking.geometry import FaceGeometry
+from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
+from tryon.tracking.solve import solve_geometry
+
+PRODUCT = "classic-rectangle-black"
+SIZES = ((640, 480), (1280, 720))
+
+
+def scene_frame(width: int, height: int) -> NDArray[np.uint8]:
+    """The astronaut scaled to the frame's height, centred on a grey canvas."""
+    photo = Image.fromarray(data.astronaut()).resize((height, height), Image.LANCZOS)
+    canvas = np.full((height, width, 3), 90, np.uint8)
+    x = (width - height) // 2
+    canvas[:, x : x + height] = np.asarray(photo)
+    return canvas
+
+
+def track(frame: NDArray[np.uint8]) -> FaceGeometry:
+    tracker = MediaPipeFaceTracker()
+    try:
+        result = tracker.track(frame, 0)
+    finally:
+        tracker.close()
+    if not result.faces:
+        raise SystemExit("bench: the tracker found no face in the benchmark frame")
+    camera = CameraIntrinsics.from_fov(frame.shape[1], frame.shape[0])
+    return solve_geometry(result.faces[0], camera)
+
+
+def timed(fn: Callable[[], object], frames: int, warmup: int = 10) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000.0)
+    return out
+
+
+def stats(ms: list[float]) -> tuple[float, float]:
+    return statistics.median(ms), float(np.percentile(ms, 95))
+
+
+def bench_tryon(
+    asset: Asset, frame: NDArray[np.uint8], face: FaceGeometry, samples: int, frames: int
+) -> list[float]:
+    with Renderer(samples=samples) as renderer:
+        out = np.empty_like(frame)
+        products = [WornProduct(asset)]
+        with renderer.ctx:  # current on this thread while timed
+            return timed(lambda: renderer.render(frame, [face], products, out=out), frames)
+
+
+def bench_pyrender(asset: Asset, face: FaceGeometry, frames: int) -> list[float] | str:
+    """pyrender's time for the same glasses, or why it could not run."""
+    try:
+        import pyrender
+        import trimesh
+    except Exception as exc:  # pyrender is an optional bench dependency
+        return f"pyrender not importable: {exc}"
+    cam = face.camera
+    pose = fit_eyewear(face, asset)
+    scene = pyrender.Scene(bg_color=(0.35, 0.35, 0.35, 1.0), ambient_light=(0.3, 0.3, 0.3))
+    for prim in asset.primitives:
+        m = prim.material
+        material = pyrender.MetallicRoughnessMaterial(
+            baseColorFactor=m.base_color,
+            metallicFactor=m.metallic,
+            roughnessFactor=m.roughness,
+            alphaMode="BLEND" if m.is_lens else "OPAQUE",
+            doubleSided=m.double_sided,
+        )
+        tm = trimesh.Trimesh(
+            prim.positions, prim.indices.reshape(-1, 3), vertex_normals=prim.normals, process=False
+        )
+        mesh = pyrender.Mesh.from_trimesh(tm, material=material, smooth=True)
+        scene.add(mesh, pose=pose.part_matrix(eyewear_part(prim.node_path)).astype(np.float64))
+    scene.add(pyrender.IntrinsicsCamera(cam.fx, cam.fy, cam.cx, cam.cy, znear=0.01, zfar=20.0))
+    scene.add(pyrender.DirectionalLight(intensity=3.0), pose=np.eye(4))
+    try:
+        renderer = pyrender.OffscreenRenderer(cam.width, cam.height)
+    except Exception as exc:
+        return f"pyrender OffscreenRenderer failed on EGL: {exc}"
+    try:
+        return timed(lambda: renderer.render(scene), frames)
+    finally:
+        renderer.delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=200, help="timed frames per row")
+    args = parser.parse_args()
+    asset = Catalog.default().load_asset(PRODUCT)
+    scenes = {size: scene_frame(*size) for size in SIZES}
+    faces = {size: track(frame) for size, frame in scenes.items()}
+    rows: list[tuple[str, str, float, float]] = []
+    ours: dict[tuple[int, int], float] = {}
+    for size in SIZES:
+        for samples in (4, 0):
+            med, p95 = stats(bench_tryon(asset, scenes[size], faces[size], samples, args.frames))
+            label = f"tryon, {samples}x MSAA" if samples else "tryon, no MSAA"
+            rows.append((f"{size[0]}x{size[1]}", label, med, p95))
+            if samples == 4:
+                ours[size] = med
+    notes = []
+    for size in SIZES:
+        result = bench_pyrender(asset, faces[size], args.frames)
+        if isinstance(result, str):
+            notes.append(f"{size[0]}x{size[1]}: {result}")
+            continue
+        med, p95 = stats(result)
+        rows.append((f"{size[0]}x{size[1]}", "pyrender (glasses only)", med, p95))
+    print(f"render + readback, {PRODUCT} ({asset.triangle_count} triangles), {args.frames} frames")
+    print(f"{'size':>10} | {'renderer':<26} | {'median ms':>9} | {'p95 ms':>7} | {'fps':>6}")
+    print("-" * 72)
+    for size_s, label, med, p95 in rows:
+        print(f"{size_s:>10} | {label:<26} | {med:9.2f} | {p95:7.2f} | {1000 / med:6.0f}")
+    for size_s, label, med, _ in rows:
+        if label.startswith("pyrender"):
+            w, h = (int(v) for v in size_s.split("x"))
+            print(f"{size_s}: pyrender / tryon (4x MSAA) median = {med / ours[(w, h)]:.2f}")
+    for note in notes:
+        print(note)
+
+
+if __name__ == "__main__":
+    main()
