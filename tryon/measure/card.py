@@ -54,6 +54,8 @@ SIZE_RANGE: Final = (0.7, 1.5)
 MIN_SUPPORT: Final = 0.6
 #: An edge pixel belongs to a line when its gradient is this close to the line's normal.
 ORIENTATION_TOLERANCE_DEG: Final = 15.0
+#: Most lines per direction considered (the strongest).
+MAX_LINES: Final = 16
 #: Floor on how well a refined edge line is placed (blur, anti-aliasing), pixels.
 EDGE_BIAS_PX: Final = 0.15
 #: Uncertainty of the forehead's depth in front of the eyes (how the card is held), mm.
@@ -110,30 +112,42 @@ def _peaks(values: NDArray[np.float64], minimum: float) -> NDArray[np.intp]:
 def _lines(
     points: NDArray[np.float64], axis: NDArray[np.float64], minimum: float
 ) -> NDArray[np.float64]:
-    """Offsets along ``axis`` where many edge ``points`` line up (a 1-D Hough transform)."""
+    """Offsets along ``axis`` where many edge ``points`` line up (a 1-D Hough transform):
+    the `MAX_LINES` with the most votes, in order of offset."""
     rho = points @ axis
     lo = float(rho.min())
     hist = np.bincount(np.round(rho - lo).astype(np.intp)).astype(np.float64)
-    return _peaks(hist, minimum).astype(np.float64) + lo
+    peaks = _peaks(hist, minimum)
+    votes = np.convolve(hist, np.ones(3), mode="same")[peaks]
+    strongest = np.sort(peaks[np.argsort(-votes)[:MAX_LINES]])
+    return strongest.astype(np.float64) + lo
 
 
 def _side_support(
-    near_edge: NDArray[np.uint8], corners: NDArray[np.float64]
+    maps: tuple[NDArray[np.uint8], NDArray[np.uint8]], corners: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Share of each side of a rectangle (corners left out) that lies on an edge."""
+    """``(K, 4)`` share of each side of ``K`` rectangles ``(K, 4, 2)`` (corners left out) that
+    lies on its family's edges: sides 0 and 2 on ``maps[0]``, sides 1 and 3 on ``maps[1]``."""
     t = np.linspace(0.1, 0.9, 24)
-    ends = np.roll(corners, -1, axis=0)
-    pts = corners[:, None, :] + t[None, :, None] * (ends - corners)[:, None, :]
-    h, w = near_edge.shape
+    ends = np.roll(corners, -1, axis=1)
+    pts = corners[:, :, None, :] + t[None, None, :, None] * (ends - corners)[:, :, None, :]
+    h, w = maps[0].shape
     ix = np.clip(np.round(pts[..., 0]).astype(np.intp), 0, w - 1)
     iy = np.clip(np.round(pts[..., 1]).astype(np.intp), 0, h - 1)
     inside = (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
-    support: NDArray[np.float64] = ((near_edge[iy, ix] > 0) & inside).mean(axis=1)
+    on = np.empty(ix.shape, dtype=bool)
+    on[:, 0::2] = maps[0][iy[:, 0::2], ix[:, 0::2]] > 0
+    on[:, 1::2] = maps[1][iy[:, 1::2], ix[:, 1::2]] > 0
+    support: NDArray[np.float64] = (on & inside).mean(axis=2)
     return support
 
 
-def _pairs(offsets: NDArray[np.float64], lo: float, hi: float) -> list[tuple[float, float]]:
-    return [(a, b) for a, b in itertools.combinations(offsets, 2) if lo <= b - a <= hi]
+def _pairs(offsets: NDArray[np.float64], lo: float, hi: float) -> NDArray[np.float64]:
+    """``(P, 2)`` pairs of offsets ``lo`` to ``hi`` apart."""
+    pairs = np.array(list(itertools.combinations(offsets, 2)), dtype=np.float64).reshape(-1, 2)
+    gap = pairs[:, 1] - pairs[:, 0]
+    out: NDArray[np.float64] = pairs[(gap >= lo) & (gap <= hi)]
+    return out
 
 
 def _candidates(
@@ -181,25 +195,29 @@ def _candidates(
             m[ys[mask], xs[mask]] = 255
             maps.append(np.asarray(cv2.dilate(m, np.ones((3, 3), np.uint8)), dtype=np.uint8))
         span = (lo * expected_short, hi * expected_long)
-        for r0, r1 in _pairs(fam_a, *span):
-            for c0, c1 in _pairs(fam_b, *span):
-                long_side, short_side = max(r1 - r0, c1 - c0), min(r1 - r0, c1 - c0)
-                if not lo <= long_side / expected_long <= hi:
-                    continue
-                if abs(long_side / short_side / ID1_ASPECT - 1.0) > ASPECT_TOLERANCE:
-                    continue
-                corners = np.array(
-                    [r * normal + c * tangent for r, c in ((r0, c0), (r0, c1), (r1, c1), (r1, c0))]
-                )
-                # Sides 0 and 2 lie on family a's lines (offsets r0, r1), 1 and 3 on b's.
-                support = np.concatenate(
-                    [
-                        _side_support(maps[0], corners)[[0, 2]],
-                        _side_support(maps[1], corners)[[1, 3]],
-                    ]
-                )
-                if support.min() >= MIN_SUPPORT:
-                    found.append((float(support.mean()), corners))
+        rows, cols = _pairs(fam_a, *span), _pairs(fam_b, *span)
+        if len(rows) == 0 or len(cols) == 0:
+            continue
+        gap_r = (rows[:, 1] - rows[:, 0])[:, None]
+        gap_c = (cols[:, 1] - cols[:, 0])[None, :]
+        long_side, short_side = np.maximum(gap_r, gap_c), np.minimum(gap_r, gap_c)
+        ok = (long_side >= lo * expected_long) & (long_side <= hi * expected_long)
+        ok &= np.abs(long_side / short_side / ID1_ASPECT - 1.0) <= ASPECT_TOLERANCE
+        ri, ci = np.nonzero(ok)
+        if len(ri) == 0:
+            continue
+        r0, r1 = rows[ri, 0, None], rows[ri, 1, None]
+        c0, c1 = cols[ci, 0, None], cols[ci, 1, None]
+        # Corners (r0, c0), (r0, c1), (r1, c1), (r1, c0): sides 0 and 2 lie on family a's
+        # lines (offsets r0, r1), sides 1 and 3 on family b's.
+        corners = np.stack(
+            [r0 * normal + c0 * tangent, r0 * normal + c1 * tangent,
+             r1 * normal + c1 * tangent, r1 * normal + c0 * tangent],
+            axis=1,
+        )  # fmt: skip
+        support = _side_support((maps[0], maps[1]), corners)
+        good = support.min(axis=1) >= MIN_SUPPORT
+        found.extend(zip(support[good].mean(axis=1).tolist(), corners[good], strict=True))
     found.sort(key=lambda c: -c[0])
     return found
 

@@ -42,6 +42,7 @@ from tryon.tracking.landmarks import FOREHEAD_TOP
 
 __all__ = [
     "PROTOTYPES",
+    "RATIO_NAMES",
     "SPREAD",
     "FaceShape",
     "ShapeName",
