@@ -20,6 +20,9 @@ from numpy.typing import NDArray
 from tryon.catalog.catalog import Catalog
 from tryon.catalog.look import Look
 from tryon.frames import validate_frame
+from tryon.measure.frame_fit import FrameSize, frame_sizes
+from tryon.measure.measurements import MeasurementSession, MeasureOptions
+from tryon.measure.report import MeasurementReport
 from tryon.overlay import draw_overlay
 from tryon.render.renderer import Renderer, WornProduct
 from tryon.tracking.camera import DEFAULT_HFOV_DEG, CameraIntrinsics
@@ -48,6 +51,8 @@ class EngineOptions:
     stabilizer: StabilizerOptions = field(default_factory=StabilizerOptions)
     #: Look for small / far faces (full-range detector and crops) when faces are missing.
     find_small_faces: bool = True
+    #: Measure faces (PD, widths, shape, fit) with these options; None: no measuring stage.
+    measure: MeasureOptions | None = None
 
     def __post_init__(self) -> None:
         self.tracker_options()  # validates max_faces
@@ -65,6 +70,8 @@ class EngineResult:
     #: Wall time per stage, milliseconds, in stage order (plus ``"total"``).
     timings_ms: MappingProxyType[str, float]
     timestamp_ms: int
+    #: Measurements averaged over the frames so far (``EngineOptions.measure``), else None.
+    measurements: MeasurementReport | None = None
 
 
 class _StageTimer:
@@ -100,6 +107,9 @@ class Engine:
         self._renderer: Renderer | None = None  # made (with its GL context) on first need
         self._tracker = tracker or MediaPipeFaceTracker(self.options.tracker_options())
         self._stabilizer = FaceStabilizer(self.options.stabilizer)
+        measure = self.options.measure
+        self._measure = None if measure is None else MeasurementSession(measure)
+        self._sizes: list[tuple[str, FrameSize]] | None = None
         self._camera: CameraIntrinsics | None = self.options.camera
         self._last_ts: int | None = None
         self._last_result: EngineResult | None = None
@@ -133,6 +143,11 @@ class Engine:
             observations = self._stabilizer.update(tracked)
         with timer("geometry"):
             faces = tuple(solve_geometry(o, camera) for o in observations)
+        measurements = None
+        if self._measure is not None:
+            with timer("measuring"):
+                self._measure.update(faces, frame)
+                measurements = self._measure.report(self._frame_sizes())
         out = frame
         if faces and look:
             with timer("render"):
@@ -140,7 +155,7 @@ class Engine:
         if faces and self.options.debug_overlay:
             with timer("overlay"):
                 out = draw_overlay(out, faces)
-        self._last_result = EngineResult(faces, timer.done(), ts)
+        self._last_result = EngineResult(faces, timer.done(), ts, measurements)
         return out
 
     def close(self) -> None:
@@ -163,6 +178,12 @@ class Engine:
 
     # -- internals -------------------------------------------------------------------------
 
+    def _frame_sizes(self) -> list[tuple[str, FrameSize]]:
+        """The catalog's eyewear sizes, for the measurements' frame fit (none without one)."""
+        if self._sizes is None:
+            self._sizes = [] if self._catalog is None else frame_sizes(self._catalog.products())
+        return self._sizes
+
     def _timestamp(self, given: int | None) -> int:
         """Strictly increasing ms; a jump back in the caller's clock (a new clip) resets the
         stabilizer, since the old motion says nothing about the new frames."""
@@ -170,6 +191,8 @@ class Engine:
         if self._last_ts is not None and ts <= self._last_ts:
             if ts < self._last_ts:
                 self._stabilizer.reset()
+                if self._measure is not None:
+                    self._measure.reset()
             ts = self._last_ts + 1
         self._last_ts = ts
         return ts
