@@ -36,9 +36,9 @@ void main() {
     float n_dot_v = clamp(abs(dot(n, v)), 1e-4, 1.0);
     float r0 = pow((u_ior - 1.0) / (u_ior + 1.0), 2.0);
     float fresnel = r0 + (1.0 - r0) * pow(1.0 - n_dot_v, 5.0);
-    // A mirror coating reflects like a metal whose colour is the base colour, brightened:
-    // coatings are chosen for the colour they reflect, not the one they let through.
-    vec3 coating = mix(base.rgb, vec3(1.0), 0.35);
+    // A mirror coating reflects like a metal of the base colour at full strength: coatings
+    // are chosen for the colour they reflect, not the (darker) one they let through.
+    vec3 coating = 0.9 * base.rgb / max(max(base.r, max(base.g, base.b)), 1e-3);
     vec3 reflectance = mix(vec3(fresnel), coating + (1.0 - coating) * fresnel,
                            u_metallic * u_intensity);
     float roughness = clamp(u_roughness, 0.03, 1.0);

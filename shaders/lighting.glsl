@@ -12,22 +12,29 @@ vec3 linear_to_srgb(vec3 c) {
     return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
 }
 
-// A photo studio: bright sky above, a dark floor, an overhead soft box and a window strip on
-// the viewer's left. Roughness widens every transition (a cheap stand-in for prefiltering).
+// A photo studio around the sitter: a bright ceiling, grey walls, a darker floor, an
+// overhead soft box and a tall window behind the camera to the sitter's right (what lenses
+// facing the camera mirror). Roughness widens every transition (a cheap stand-in for
+// prefiltering) and dims the sources.
 vec3 environment(vec3 dir, float roughness) {
     float blur = 0.06 + roughness * roughness;
     float gloss = 1.0 - 0.7 * roughness;
-    vec3 sky = vec3(0.80, 0.84, 0.92);
-    vec3 floor_ = vec3(0.10, 0.09, 0.085);
-    vec3 c = mix(floor_, sky, smoothstep(-blur, blur, dir.y + 0.05));
-    float top = exp(-pow((dir.y - 0.80) / (0.10 + blur), 2.0));
-    float strip = exp(-pow((dir.x + 0.55) / (0.08 + blur), 2.0)) * smoothstep(-0.1, 0.4, dir.y);
-    c += vec3(2.2) * top * gloss + vec3(1.6, 1.55, 1.45) * strip * gloss;
+    vec3 floor_ = vec3(0.16, 0.15, 0.14);
+    vec3 wall = vec3(0.42, 0.43, 0.46);
+    vec3 ceiling = vec3(0.85, 0.88, 0.95);
+    vec3 c = mix(floor_, wall, smoothstep(-0.35 - blur, -0.05 + blur, dir.y));
+    c = mix(c, ceiling, smoothstep(0.35 - blur, 0.6 + blur, dir.y));
+    float top = exp(-pow((dir.y - 0.85) / (0.10 + blur), 2.0));
+    // The window: a soft-edged rectangle around the direction (-0.45, 0.2, 0.87).
+    float across = smoothstep(0.22 + blur, 0.16, abs(dir.x + 0.45));
+    float up = smoothstep(0.45 + blur, 0.35, abs(dir.y - 0.2));
+    float window = across * up * smoothstep(0.0, 0.3, dir.z);
+    c += vec3(2.2) * top * gloss + vec3(2.4, 2.35, 2.2) * window * gloss;
     return c;
 }
 
 vec3 irradiance(vec3 n) {
-    return mix(vec3(0.22, 0.20, 0.19), vec3(0.85, 0.88, 0.95), 0.5 + 0.5 * n.y);
+    return mix(vec3(0.25, 0.24, 0.23), vec3(0.85, 0.88, 0.95), 0.5 + 0.5 * n.y);
 }
 
 // Karis' analytic fit of the split-sum environment BRDF: (scale, bias) applied to F0.
