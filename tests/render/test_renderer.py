@@ -137,3 +137,22 @@ def test_thumbnail_is_rgba_with_the_product_on_transparent_white(renderer: Rende
     assert cols[-1] - cols[0] > 0.7 * 128
     with pytest.raises(ValueError, match=r"thumbnail size must be in \[16, 4096\] pixels, got 8"):
         renderer.render_thumbnail(GLASSES, 8)
+
+
+def test_products_out_of_view_leave_the_frame_unchanged(renderer: Renderer) -> None:
+    frame = _noise_frame(240, 320)
+    away = CameraIntrinsics(320, 240, CAMERA.fx, CAMERA.fy, cx=-400.0, cy=120.0)
+    out = renderer.render(frame, [synthetic_face(away)], [WornProduct(GLASSES)])
+    np.testing.assert_array_equal(out, frame)
+
+
+def test_a_face_half_out_of_view_is_drawn_up_to_the_border(renderer: Renderer) -> None:
+    frame = _noise_frame(240, 320)
+    edge = CameraIntrinsics(320, 240, CAMERA.fx, CAMERA.fy, cx=0.0, cy=120.0)
+    face = synthetic_face(edge)
+    out = renderer.render(frame, [face], [WornProduct(GLASSES)])
+    covered = silhouette(GLASSES, fit_eyewear(face, GLASSES), edge)
+    assert covered[:, 0].any()  # the glasses cross the left border
+    changed = (out != frame).any(axis=-1)
+    assert changed[covered].mean() > 0.9
+    assert not changed[:, 120:].any()

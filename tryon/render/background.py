@@ -20,8 +20,11 @@ class BackgroundPass:
         self.vao = ctx.vertex_array(self.program, [])
         self.texture: moderngl.Texture | None = None
 
-    def upload(self, pixels: NDArray[np.uint8]) -> moderngl.Texture:
-        """Write an ``(H, W, 3|4)`` uint8 image (rows top-down) into the texture."""
+    def upload(
+        self, pixels: NDArray[np.uint8], box: tuple[int, int, int, int] | None = None
+    ) -> moderngl.Texture:
+        """Write an ``(H, W, 3|4)`` uint8 image (rows top-down) into the texture: all of it,
+        or only its ``(x, y, width, height)`` box (the only texels that will be read)."""
         height, width, components = pixels.shape
         tex = self.texture
         if tex is None or tex.size != (width, height) or tex.components != components:
@@ -30,7 +33,11 @@ class BackgroundPass:
             tex = self.ctx.texture((width, height), components, alignment=1)
             tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
             self.texture = tex
-        tex.write(np.ascontiguousarray(pixels))
+        if box is None:
+            tex.write(np.ascontiguousarray(pixels))
+        else:
+            x, y, w, h = box
+            tex.write(np.ascontiguousarray(pixels[y : y + h, x : x + w]), viewport=box)
         return tex
 
     def draw(self, offset: tuple[int, int] = (0, 0)) -> None:

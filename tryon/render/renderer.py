@@ -185,7 +185,7 @@ class Renderer:
         box = _screen_box(draws, camera)
         if box is None:  # every product is out of view
             return result
-        self._background.upload(frame)
+        self._background.upload(frame, box)
         self._draw(target, box, camera, faces if self.occlusion else (), draws, self._background)
         return target.read(box, result)
 
