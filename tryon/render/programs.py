@@ -86,6 +86,10 @@ class ProgramCache:
     def __len__(self) -> int:
         return len(self._programs)
 
+    def programs(self) -> tuple[moderngl.Program, ...]:
+        """Every program compiled so far."""
+        return tuple(self._programs.values())
+
     def release(self) -> None:
         for program in self._programs.values():
             program.release()

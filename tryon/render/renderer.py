@@ -4,6 +4,8 @@ Per frame: the camera frame is written into a texture (in place) and drawn as th
 of a multisampled framebuffer; each face's head writes depth only (face mesh + skull proxy);
 opaque product parts are shaded (metallic-roughness PBR); lenses are drawn last, seeing the
 camera frame through their tint; the samples are resolved and the pixels read back once.
+Only the box of pixels the products can cover (their parts' bounds, projected) is uploaded,
+drawn, resolved and read back; the rest of the output is a copy of the input frame.
 
 Drawing uses a y-flipped projection so that framebuffer row 0 is the image's top row: the
 frame texture needs no flip on upload and the readback none afterwards.
@@ -221,7 +223,7 @@ class Renderer:
 
     def gl_objects(self) -> tuple[object, ...]:
         """Every GL object the renderer owns now (for leak checks and tests)."""
-        objs: list[object] = list(self.programs._programs.values())
+        objs: list[object] = list(self.programs.programs())
         objs += [self._background.vao, self._background.texture]
         objs += list(self._occluder.objects())
         for target in (self._target, self._thumb_target):
