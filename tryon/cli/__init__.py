@@ -11,7 +11,7 @@ __all__ = ["main"]
 
 #: Subcommand modules under ``tryon.cli``; each defines ``register(subparsers)`` which adds
 #: its parser and sets ``func`` (taking the parsed namespace, returning an exit code).
-COMMANDS: tuple[str, ...] = ("serve", "products", "track", "doctor", "render")
+COMMANDS: tuple[str, ...] = ("serve", "products", "track", "doctor", "render", "measure")
 
 
 class CliError(Exception):

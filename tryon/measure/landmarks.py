@@ -36,8 +36,9 @@ AXIS_Y: Final = 1
 CHIN: Final = 152
 #: Face edge at the cheekbones (bizygomatic width as far as the mesh's outline shows it).
 CHEEKBONES: Final = (234, 454)
-#: Face edge just above the outer eye corners, where a frame's hinges sit.
-TEMPLES: Final = (127, 356)
+#: Face outline at the brow line, where a frame's hinges sit (the mesh's outline at the
+#: eye corners runs along the cheekbones, as wide as the face).
+TEMPLES: Final = (162, 389)
 #: Sides of the nose at the bridge, where a frame's bridge rests.
 NOSE_BRIDGE_SIDES: Final = (193, 417)
 #: Face outline on the upper forehead.

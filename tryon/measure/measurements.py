@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from tryon.measure.card import detect_card, eye_depth_scale
 from tryon.measure.face_shape import classify_face_shape, shape_ratios
-from tryon.measure.frame_fit import FrameSize, recommend
+from tryon.measure.frame_fit import FrameSize
 from tryon.measure.report import FaceReport, MeasurementReport, ScaleSource
 from tryon.measure.sample import FaceSample, sample_face
 from tryon.measure.stats import average_error, frame_noise_prior, pose_error, trimmed_mean
@@ -227,9 +227,8 @@ class FaceMeasurer:
             values=result,
             withheld=withheld,
             face_shape=shape,
-            fit=tuple(recommend(frames, result)),
             notes=tuple(notes),
-        )
+        ).with_fit(frames)
 
     def _scales(
         self, accepted: list[_Frame]

@@ -15,12 +15,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from tryon.measure.face_shape import FaceShape
-from tryon.measure.frame_fit import FitResult
+from tryon.measure.frame_fit import FitResult, FrameSize, recommend
 from tryon.measure.values import MEASUREMENT_NAMES, Measurement
 
 __all__ = ["FaceReport", "MeasurementReport", "ScaleSource", "Status"]
@@ -57,6 +57,10 @@ class FaceReport:
     face_shape: FaceShape | None = None
     fit: tuple[FitResult, ...] = ()
     notes: tuple[str, ...] = ()
+
+    def with_fit(self, frames: Sequence[tuple[str, FrameSize]]) -> FaceReport:
+        """This report with the fit of each ``(product_id, size)`` (best first)."""
+        return replace(self, fit=tuple(recommend(frames, self.values)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
