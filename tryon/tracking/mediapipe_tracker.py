@@ -154,10 +154,14 @@ class MediaPipeFaceTracker:
         h, w = frame.shape[:2]
         image = np.ascontiguousarray(frame)
 
-        found = self._run_mesh(self._mesh, image, timestamp_ms)
+        o = self._options
+        if o.find_small_faces and len(self._crop_boxes) >= o.max_faces:
+            found = []  # every face is followed on crops: the full-frame pass missed them
+        else:
+            found = self._run_mesh(self._mesh, image, timestamp_ms)
         faces = [(lm, 1.0) for lm in found]
         from_crops = 0
-        if self._options.find_small_faces and len(faces) < self._options.max_faces:
+        if o.find_small_faces and len(faces) < o.max_faces:
             extra = self._find_small_faces(image, [self._box(lm) for lm, _ in faces])
             faces.extend(extra)
             from_crops = len(extra)
@@ -165,7 +169,7 @@ class MediaPipeFaceTracker:
             self._crop_boxes = []
 
         faces.sort(key=lambda f: -self._area(self._box(f[0])))
-        faces = faces[: self._options.max_faces]
+        faces = faces[: o.max_faces]
         observations = tuple(
             observation_from_landmarks(lm, (w, h), timestamp_ms, score, index=i)
             for i, (lm, score) in enumerate(faces)
