@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import json
+import random
 import struct
 import tracemalloc
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,20 @@ def edit_glb(glb: bytes, edit: Callable[[dict[str, Any]], None]) -> bytes:
     out = gl.GLTF2.from_json(json.dumps(doc))
     out.set_binary_blob(gltf.binary_blob())
     return b"".join(out.save_to_bytes())
+
+
+def raw_glb(glb: bytes, edit: Callable[[dict[str, Any]], None]) -> bytes:
+    """Like :func:`edit_glb`, but the JSON chunk is spliced in by hand: any JSON goes, and
+    pygltflib does not rewrite ``buffers[0].byteLength`` on saving."""
+    gltf = gl.GLTF2.load_from_bytes(glb)
+    doc = json.loads(gltf.to_json())
+    edit(doc)
+    text = json.dumps(doc).encode()
+    text += b" " * (-len(text) % 4)
+    blob = gltf.binary_blob()
+    body = struct.pack("<I", len(text)) + b"JSON" + text + struct.pack("<I", len(blob)) + b"BIN\0"
+    body += blob
+    return b"glTF" + struct.pack("<II", 2, 12 + len(body)) + body
 
 
 def write(tmp_path: Path, data: bytes, name: str = "model.glb") -> Path:
@@ -264,6 +280,36 @@ def test_enormous_png_header_is_refused_before_decoding(
     assert peak < 4 * MiB, f"peak {peak / MiB:.1f} MiB"
 
 
+def test_buffer_shorter_than_declared(tmp_path: Path, good_glb: bytes) -> None:
+    def claim(doc: dict[str, Any]) -> None:
+        doc["buffers"][0]["byteLength"] = 10**12
+
+    def reclaim(doc: dict[str, Any]) -> None:
+        doc["bufferViews"][0]["byteLength"] = 10**12
+
+    with pytest.raises(AssetError, match=r"buffers\[0\] declares 1000000000000 bytes but holds"):
+        load_asset(write(tmp_path, raw_glb(good_glb, claim)))
+    with pytest.raises(AssetError, match=r"bufferViews\[0\] runs past the end of buffers\[0\]"):
+        load_asset(write(tmp_path, edit_glb(good_glb, reclaim), "view.glb"))
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (None, r"nodes\[3\] must be an object, got None"),
+        (7, r"malformed GLB: AttributeError: 'int' object has no attribute 'items'"),
+    ],
+)
+def test_wrong_json_types_are_named(
+    tmp_path: Path, good_glb: bytes, value: object, reason: str
+) -> None:
+    def bad_node(doc: dict[str, Any]) -> None:
+        doc["nodes"][3] = value
+
+    with pytest.raises(AssetError, match=reason):
+        load_asset(write(tmp_path, raw_glb(good_glb, bad_node)))
+
+
 def test_node_cycle(tmp_path: Path, good_glb: bytes) -> None:
     def cycle(doc: dict[str, Any]) -> None:
         doc["nodes"][node_index(doc, "lens_left")].setdefault("children", []).append(
@@ -315,3 +361,40 @@ def _png_claiming(width: int, height: int) -> bytes:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def test_mutated_json_only_ever_raises_asset_error(write_gltf: Callable[..., Path]) -> None:
+    """Values of every wrong JSON type, anywhere in the file: loaded, or a clear AssetError."""
+    good = write_gltf()
+    base = json.loads(good.read_text())
+    paths = list(_json_paths(base))
+    values: list[Any] = [None, -1, 0, 2**40, "x", 1.5, [], {}, [1, 2], True, float("nan")]
+    rnd = random.Random(3)
+    outcomes = {"loaded": 0, "rejected": 0}
+    for _ in range(150):
+        doc = copy.deepcopy(base)
+        for _ in range(rnd.randint(1, 3)):
+            *parents, last = rnd.choice(paths)
+            node = doc
+            for key in parents:
+                node = node[key] if isinstance(node, dict | list) else None
+            if isinstance(node, dict) or (isinstance(node, list) and last < len(node)):
+                node[last] = rnd.choice(values)
+        path = good.with_name("mutated.gltf")
+        path.write_text(json.dumps(doc))
+        try:
+            load_asset(path)
+            outcomes["loaded"] += 1
+        except AssetError as exc:
+            assert str(exc).startswith(f"{path}: ")
+            outcomes["rejected"] += 1
+    assert outcomes["rejected"] > 100, outcomes
+
+
+def _json_paths(obj: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    items = (
+        obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else []
+    )
+    for key, value in items:
+        yield (*prefix, key)
+        yield from _json_paths(value, (*prefix, key))

@@ -42,6 +42,17 @@ _COMPONENTS: dict[int, np.dtype[Any]] = {
 }
 _WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 _TRIANGLES = 4
+_ARRAYS: dict[str, type] = {
+    "accessors": gl.Accessor,
+    "bufferViews": gl.BufferView,
+    "buffers": gl.Buffer,
+    "images": gl.Image,
+    "materials": gl.Material,
+    "meshes": gl.Mesh,
+    "nodes": gl.Node,
+    "scenes": gl.Scene,
+    "textures": gl.Texture,
+}
 _ALPHA_MODES: tuple[AlphaMode, ...] = ("OPAQUE", "MASK", "BLEND")
 
 
@@ -70,7 +81,12 @@ def load_asset(path: Path | str, limits: LoadLimits = DEFAULT_LIMITS) -> Asset:
     if size > limits.max_file_bytes:
         raise AssetError(path, f"file is {size} bytes, over the {limits.max_file_bytes} cap")
     data = path.read_bytes()
-    return _Loader(path, data, limits).asset()
+    loader = _Loader(path, data, limits)
+    try:
+        return loader.asset()
+    except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+        # A value of the wrong JSON type deep in the file that the checks above did not name.
+        raise AssetError(path, f"malformed glTF: {type(exc).__name__}: {exc}") from None
 
 
 class _Loader:
@@ -225,6 +241,7 @@ class _Loader:
 
     def asset(self) -> Asset:
         g = self.gltf
+        self.check_types()
         if len(g.nodes) > self.limits.max_nodes:
             raise self.fail(f"{len(g.nodes)} nodes, over the {self.limits.max_nodes} cap")
         if g.scenes:
@@ -427,6 +444,20 @@ class _Loader:
             raise self.fail(f"{what}: not a decodable {kind} ({exc})") from None
 
     # -- checks -----------------------------------------------------------------------
+
+    def check_types(self) -> None:
+        """Every element of the top-level arrays parsed into its glTF object (pygltflib keeps
+        values of the wrong JSON type as they are)."""
+        for name, cls in _ARRAYS.items():
+            items = getattr(self.gltf, name)
+            if items is None:
+                setattr(self.gltf, name, [])
+            elif not isinstance(items, list):
+                raise self.fail(f"{name} must be an array, got {type(items).__name__}")
+            else:
+                for k, item in enumerate(items):
+                    if not isinstance(item, cls):
+                        raise self.fail(f"{name}[{k}] must be an object, got {item!r:.40}")
 
     def index(self, value: Any, items: list[Any] | None, kind: str) -> int:
         n = len(items or [])
