@@ -398,3 +398,60 @@ def _json_paths(obj: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, .
     for key, value in items:
         yield (*prefix, key)
         yield from _json_paths(value, (*prefix, key))
+
+
+def test_jpeg_texture_decodes_after_its_header_check(
+    write_gltf: Callable[..., Path], tmp_path: Path
+) -> None:
+    Image.new("RGB", (96, 48), (200, 40, 10)).save(tmp_path / "tex.jpg", format="JPEG")
+
+    def jpeg(doc: dict[str, Any]) -> None:
+        doc["images"][0] = {"uri": "tex.jpg"}
+
+    asset = load_asset(write_gltf(jpeg))
+    tex = by_node(asset, "frame_front")[0].material.base_color_texture
+    assert tex is not None and tex.pixels.shape == (48, 96, 4)
+    assert abs(int(tex.pixels[10, 10, 0]) - 200) < 8 and tex.pixels[10, 10, 3] == 255
+    (tmp_path / "tex.jpg").write_bytes((tmp_path / "tex.jpg").read_bytes()[:20])
+    with pytest.raises(AssetError, match=r"images\[0\]: JPEG without a frame header"):
+        load_asset(write_gltf(jpeg, name="cut.gltf"))
+
+
+def test_mirroring_node_flips_winding_and_tangent_sign(tmp_path: Path) -> None:
+    """A hand-made quad with tangents under a node scaled by -1 in X."""
+    pos = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32)
+    nrm = np.tile(np.array([0, 0, 1], np.float32), (4, 1))
+    tan = np.tile(np.array([1, 0, 0, 1], np.float32), (4, 1))
+    idx = np.array([0, 1, 2, 0, 2, 3], np.uint32)
+    blob = b"".join(a.tobytes() for a in (pos, nrm, tan, idx))
+    views, offset = [], 0
+    for a in (pos, nrm, tan, idx):
+        views.append(gl.BufferView(buffer=0, byteOffset=offset, byteLength=a.nbytes))
+        offset += a.nbytes
+    acc = [
+        gl.Accessor(
+            bufferView=0, componentType=5126, count=4, type="VEC3", min=[0, 0, 0], max=[1, 1, 0]
+        ),
+        gl.Accessor(bufferView=1, componentType=5126, count=4, type="VEC3"),
+        gl.Accessor(bufferView=2, componentType=5126, count=4, type="VEC4"),
+        gl.Accessor(bufferView=3, componentType=5125, count=6, type="SCALAR"),
+    ]
+    prim = gl.Primitive(attributes=gl.Attributes(POSITION=0, NORMAL=1, TANGENT=2), indices=3)
+    gltf = gl.GLTF2(
+        scenes=[gl.Scene(nodes=[0])],
+        nodes=[gl.Node(name="mirror", mesh=0, scale=[-1.0, 1.0, 1.0])],
+        meshes=[gl.Mesh(primitives=[prim])],
+        accessors=acc,
+        bufferViews=views,
+        buffers=[gl.Buffer(byteLength=len(blob))],
+    )
+    gltf.set_binary_blob(blob)
+    (out,) = load_asset(write(tmp_path, b"".join(gltf.save_to_bytes()))).primitives
+    np.testing.assert_allclose(out.positions[:, 0], -pos[:, 0])
+    np.testing.assert_allclose(out.normals, nrm)
+    assert out.tangents is not None
+    np.testing.assert_allclose(out.tangents, np.tile([-1, 0, 0, -1], (4, 1)))
+    tri = out.indices.reshape(-1, 3)
+    p = out.positions
+    face = np.cross(p[tri[:, 1]] - p[tri[:, 0]], p[tri[:, 2]] - p[tri[:, 0]])
+    assert (face[:, 2] > 0).all()  # still counter-clockwise toward its +Z normal
