@@ -6,6 +6,9 @@ buffer, the vertex and triangle counts, the texture pixel counts (read from the 
 before decoding), node count and nesting depth are capped, node cycles are refused, and
 every accessor is bounds-checked against its buffer view before anything is allocated.
 Every refusal is an :class:`~tryon.catalog.errors.AssetError` naming the file and reason.
+
+Anchors: every named node without a mesh contributes its world-space origin to
+``Asset.anchors`` (``bridge``, ``hinge_left`` ...; the scene's root group too).
 """
 
 from __future__ import annotations
