@@ -142,7 +142,7 @@ class Engine:
         with timer("stabilizing"):
             observations = self._stabilizer.update(tracked)
         with timer("geometry"):
-            faces = tuple(solve_geometry(o, camera) for o in observations)
+            faces = self._stabilizer.filter_poses([solve_geometry(o, camera) for o in observations])
         measurements = None
         if self._measure is not None:
             with timer("measuring"):

@@ -24,6 +24,10 @@ class FaceGeometry:
     it have negative z). The head frame has its origin at the nose bridge (landmark 168),
     +X toward the person's left, +Y up, +Z out of the face; a frontal face looking at the
     camera has ``rotation`` close to identity.
+
+    In the engine the pose (``rotation``, ``translation``) is One Euro filtered, while
+    ``vertices`` stay the tracked mesh that projects onto the face in the image (what the
+    occluder must hide); see `tryon.tracking.stabilizer`.
     """
 
     observation: FaceObservation

@@ -12,25 +12,38 @@ track's recent past (``scale_memory_s``), each frame weighted by its iris size i
 squared so that close-up frames dominate; the average ratio times the current eye-corner
 distance gives the iris diameter, which follows a head moving toward the camera at once.
 
-The pose is computed from these filtered landmarks and scale, so it is filtered with them.
+The pose solved from these landmarks (`tryon.tracking.solve`) is then filtered itself
+(`filter_poses`, the geometry stage's output; `tryon.tracking.pose_filter`): a few pixels of
+landmark noise tilt a fitted head by a fraction of a degree, which the temples of a pair of
+glasses turn into visible wobble. Only ``rotation`` and ``translation`` are filtered:
+``vertices`` stay the tracked mesh, on the face in the image, since the occluder hides what
+the real head hides. Head-frame coordinates of the vertices (``Rᵀ (v - t)``) therefore carry
+the pose filter's lag, under a frame while the head turns and nothing once it is still.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from tryon.tracking.geometry import FaceGeometry
 from tryon.tracking.landmarks import EYE_OUTER_CORNERS
 from tryon.tracking.mediapipe_tracker import observation_from_landmarks
 from tryon.tracking.observation import FaceObservation
 from tryon.tracking.one_euro import FloatArray, OneEuroFilter, OneEuroParams
+from tryon.tracking.pose_filter import PoseFilter
 from tryon.tracking.tracker import TrackerResult
 
 __all__ = ["FaceStabilizer", "StabilizerOptions", "coherent_speed"]
+
+#: Default pose filters: a still head settles, a head turning at 30 deg/s lags under a frame.
+_ROTATION = OneEuroParams(min_cutoff=0.5, beta=25.0, d_cutoff=1.0)
+_TRANSLATION = OneEuroParams(min_cutoff=0.5, beta=100.0, d_cutoff=1.0)
 
 #: A face in this frame continues a track when their boxes overlap this much (IoU).
 _MIN_IOU = 0.3
@@ -38,15 +51,22 @@ _MIN_IOU = 0.3
 
 @dataclass(frozen=True, slots=True)
 class StabilizerOptions:
-    """One Euro parameters for the landmarks (pixels, speed in px/s) and the memory of the
-    iris-size average."""
+    """One Euro parameters for the landmarks (pixels, speed in px/s), the memory of the
+    iris-size average, and One Euro parameters for the pose."""
 
     min_cutoff: float = 0.5
     beta: float = 0.2
     d_cutoff: float = 2.0
     #: Time constant (s) of the weighted average of the iris/eye-corner ratio.
     scale_memory_s: float = 10.0
+    #: Turn the whole stabilizer (landmarks, scale and pose) on or off.
     enabled: bool = True
+    #: Filter the solved pose too (`FaceStabilizer.filter_poses`).
+    filter_pose: bool = True
+    #: Head rotation: cutoffs in Hz, ``beta`` in Hz per rad/s of angular speed.
+    rotation: OneEuroParams = _ROTATION
+    #: Head position: cutoffs in Hz, ``beta`` in Hz per m/s.
+    translation: OneEuroParams = _TRANSLATION
 
     def __post_init__(self) -> None:
         OneEuroParams(self.min_cutoff, self.beta, self.d_cutoff)  # validates
@@ -112,6 +132,9 @@ class _Track:
             OneEuroParams(options.min_cutoff, options.beta, options.d_cutoff), coherent_speed
         )
         self.scale = _WeightedAverage(options.scale_memory_s)
+        self.pose = PoseFilter(options.rotation, options.translation)
+        #: The stabilised observation of the last update (its geometry's pose comes next).
+        self.last: FaceObservation | None = None
 
     def update(self, face: FaceObservation) -> FaceObservation:
         t = face.timestamp_ms / 1000.0
@@ -126,7 +149,14 @@ class _Track:
         )
         self.bbox = smoothed.bbox
         iris = (ratio * _eye_span(lm)).astype(np.float32)
-        return replace(smoothed, iris_diameters_px=iris)
+        self.last = replace(smoothed, iris_diameters_px=iris)
+        return self.last
+
+    def filter_pose(self, face: FaceGeometry) -> FaceGeometry:
+        rotation, translation = self.pose(
+            face.rotation, face.translation, face.observation.timestamp_ms / 1000.0
+        )
+        return replace(face, rotation=rotation, translation=translation)
 
 
 class FaceStabilizer:
@@ -155,4 +185,24 @@ class FaceStabilizer:
             tracks.append(best)
             out.append(best.update(face))
         self._tracks = tracks
+        return tuple(out)
+
+    def filter_poses(self, faces: Sequence[FaceGeometry]) -> tuple[FaceGeometry, ...]:
+        """The poses of ``faces`` filtered, each by its face's track (``vertices`` unchanged).
+
+        ``faces`` are the geometries solved from the observations the last `update` returned;
+        a face's pose filter starts afresh with its track (a face lost for a frame is new).
+        """
+        if not (self.options.enabled and self.options.filter_pose):
+            return tuple(faces)
+        out = []
+        for face in faces:
+            track = next((tr for tr in self._tracks if tr.last is face.observation), None)
+            if track is None:
+                raise ValueError(
+                    "filter_poses() got a face whose observation is not one of the "
+                    f"{len(self._tracks)} returned by the last update() (timestamp "
+                    f"{face.observation.timestamp_ms} ms, face index {face.observation.index})"
+                )
+            out.append(track.filter_pose(face))
         return tuple(out)
