@@ -147,8 +147,15 @@ function start() {
     if (e.detail.state === "connected") overlay("");
   });
   tryon.addEventListener("ready", () => { $("snap").disabled = false; });
-  tryon.addEventListener("face-found", () => overlay(""));
-  tryon.addEventListener("face-lost", () => overlay("Look at the camera"));
+  // The page's state is mirrored on the stage element (for styling and for tests).
+  tryon.addEventListener("face-found", () => { stage.dataset.face = "found"; overlay(""); });
+  tryon.addEventListener("face-lost", () => {
+    stage.dataset.face = "lost";
+    overlay("Look at the camera");
+  });
+  tryon.addEventListener("look-changed", (e) => {
+    stage.dataset.look = e.detail.items.map((i) => i.product).join(",");
+  });
   tryon.addEventListener("measurements", (e) => renderMeasurements(e.detail));
   tryon.addEventListener("error", (e) => {
     const text = ERROR_TEXT[e.detail.code];
