@@ -1,8 +1,9 @@
 #version 330 core
 // Lenses, drawn last, following glTF: the base colour (factor x texture) is the tint, the
-// metallic factor a mirror coating. With TRANSMISSION (KHR_materials_transmission) the camera
-// frame behind the lens is sampled at this fragment's pixel and filtered by the tint; without
-// it the lens is alpha-blended over what is already drawn. Both add Fresnel reflection of the
+// metallic factor a mirror coating. With TRANSMISSION (KHR_materials_transmission) what is
+// behind the lens (the backdrop: camera frame and opaque parts, a temple included) is sampled
+// at this fragment's pixel and filtered by the tint; without it the lens is alpha-blended
+// over what is already drawn. Both add Fresnel reflection of the
 // studio environment and the key light's highlight.
 #include "lighting.glsl"
 
@@ -16,8 +17,7 @@ uniform sampler2D u_base_color_map;  // sRGB texture: sampled values are linear
 in vec2 v_uv;
 #endif
 #ifdef TRANSMISSION
-uniform sampler2D u_background;  // the camera frame, sRGB bytes, rows as the framebuffer's
-uniform ivec2 u_offset;          // the drawn box's corner in the frame
+uniform sampler2D u_backdrop;    // a copy of the drawn box so far, sRGB bytes, alpha coverage
 uniform float u_transmission;
 #endif
 
@@ -46,7 +46,7 @@ void main() {
                    + direct_light(KEY_DIR, KEY_COLOR, n, v, vec3(0.0), reflectance,
                                   roughness * roughness);
 #ifdef TRANSMISSION
-    vec4 behind = texelFetch(u_background, ivec2(gl_FragCoord.xy) + u_offset, 0);
+    vec4 behind = texelFetch(u_backdrop, ivec2(gl_FragCoord.xy), 0);
     vec3 through = srgb_to_linear(behind.rgb) * tint * (1.0 - reflectance);
     vec3 body = tint * irradiance(n) * 0.15 * (1.0 - reflectance);
     vec3 c = mix(body, through, u_transmission) + reflected;

@@ -220,7 +220,11 @@ class Engine:
         if self._renderer is None:
             self._renderer = Renderer()
         products = [
-            WornProduct(self._catalog.load_asset(item.product_id), intensity=item.intensity)
+            WornProduct(
+                self._catalog.load_asset(item.product_id),
+                intensity=item.intensity,
+                anchors=self._catalog.get(item.product_id).eyewear.anchors,
+            )
             for item in look.items
         ]
         return self._renderer.render(frame, faces, products, out=np.empty_like(frame))

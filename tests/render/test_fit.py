@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from tests.render.conftest import HINGE_X, TEMPLE_LENGTH, synthetic_face, synthetic_glasses
+from tryon.catalog.asset import Asset
+from tryon.catalog.manifest import EyewearAnchors
 from tryon.render.fit import (
     EAR_LEFT,
     EAR_RIGHT,
@@ -19,6 +23,7 @@ from tryon.render.fit import (
     head_frame_vertices,
     head_proxy,
 )
+from tryon.render.renderer import WornProduct
 from tryon.tracking.camera import CameraIntrinsics
 
 CAMERA = CameraIntrinsics.from_fov(640, 480)
@@ -128,3 +133,43 @@ def test_parts_come_from_node_names() -> None:
     assert eyewear_part(("glasses", "temple_left", "temple_tip")) == "temple_left"
     assert eyewear_part(("glasses", "temple_right")) == "temple_right"
     assert eyewear_part(("glasses", "frame_front", "lens_left")) == "front"
+
+
+def _poses_equal(a, b) -> bool:  # type: ignore[no-untyped-def]
+    return all(
+        np.allclose(a.part_matrix(p), b.part_matrix(p), atol=1e-7)
+        for p in ("front", "temple_left", "temple_right")
+    )
+
+
+def test_anchor_nodes_are_read_under_the_manifests_names() -> None:
+    face = synthetic_face(CAMERA, yaw_deg=10.0)
+    renamed = {
+        "bridge": "NosePivot",
+        "hinge_left": "HingeL",
+        "hinge_right": "HingeR",
+        "temple_end_left": "TipL",
+        "temple_end_right": "TipR",
+    }
+    asset = Asset(GLASSES.primitives, {renamed[k]: v for k, v in GLASSES.anchors.items()})
+    names = EyewearAnchors(**renamed)
+    reference = fit_eyewear(face, GLASSES)
+    assert _poses_equal(fit_eyewear(face, asset, anchors=names), reference)
+    # Under the default names the renamed nodes are not found: the fit falls back to the
+    # asset origin for the bridge and hinges, and lands elsewhere.
+    assert not _poses_equal(fit_eyewear(face, asset), reference)
+    # The renderer's product carries the names (the engine gives it the manifest's).
+    assert WornProduct(asset, anchors=names).anchors.hinge_left == "HingeL"
+    assert WornProduct(asset).anchors == EyewearAnchors()
+
+
+def test_a_given_head_proxy_is_the_one_the_temples_follow() -> None:
+    face = synthetic_face(CAMERA)
+    proxy = head_proxy(face)
+    assert _poses_equal(fit_eyewear(face, GLASSES, proxy=proxy), fit_eyewear(face, GLASSES))
+    rx, ry, rz_front, rz_back = proxy.radii
+    wider = dataclasses.replace(proxy, radii=(rx + 0.01, ry, rz_front, rz_back))
+    pose = fit_eyewear(face, GLASSES, proxy=wider)
+    end = GLASSES.anchors["temple_end_left"].astype(np.float64)
+    tip = _head_point(face, pose, "temple_left", end)
+    assert tip[0] == pytest.approx(wider.center[0] + wider.radii[0] + 0.004, abs=0.002)

@@ -1,7 +1,9 @@
-"""Renderer basics on real GL (EGL / llvmpipe): background, pass-through, MSAA, GL objects
-made once and released, bad input."""
+"""Renderer basics on real GL (EGL / llvmpipe): background, pass-through, anti-aliasing
+(each mode), GL objects made once and released, bad input."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import moderngl
 import numpy as np
@@ -11,12 +13,30 @@ from scipy.ndimage import binary_dilation
 
 from tests.render.conftest import silhouette, synthetic_face, synthetic_glasses
 from tryon.catalog.asset import Material
+from tryon.render.antialias import AntialiasMode
 from tryon.render.fit import fit_eyewear
 from tryon.render.renderer import Renderer, WornProduct
 from tryon.tracking.camera import CameraIntrinsics
 
 CAMERA = CameraIntrinsics.from_fov(320, 240)
 GLASSES = synthetic_glasses()
+MODES: tuple[AntialiasMode, ...] = ("msaa", "fxaa", "none")
+
+
+@pytest.fixture(scope="module")
+def _renderers(_gl_session_ctx: moderngl.Context) -> Iterator[dict[str, Renderer]]:
+    made = {mode: Renderer(_gl_session_ctx, antialias=mode) for mode in MODES}
+    yield made
+    for r in made.values():
+        r.release()
+
+
+@pytest.fixture(params=MODES)
+def any_renderer(
+    request: pytest.FixtureRequest, gl_ctx: moderngl.Context, _renderers: dict[str, Renderer]
+) -> Renderer:
+    """A renderer per anti-aliasing mode (module-scoped, on the session's context)."""
+    return _renderers[request.param]
 
 
 def _noise_frame(height: int, width: int, seed: int = 3) -> NDArray[np.uint8]:
@@ -24,10 +44,10 @@ def _noise_frame(height: int, width: int, seed: int = 3) -> NDArray[np.uint8]:
     return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
 
 
-def test_background_is_reproduced_exactly_where_nothing_is_drawn(renderer: Renderer) -> None:
+def test_background_is_reproduced_exactly_where_nothing_is_drawn(any_renderer: Renderer) -> None:
     frame = _noise_frame(240, 320)
     face = synthetic_face(CAMERA)
-    out = renderer.render(frame, [face], [WornProduct(GLASSES)]).copy()
+    out = any_renderer.render(frame, [face], [WornProduct(GLASSES)]).copy()
     covered = silhouette(GLASSES, fit_eyewear(face, GLASSES), CAMERA)
     grown = binary_dilation(covered, np.ones((3, 3)), iterations=2)  # antialiased edges
     assert covered.sum() > 1000  # the glasses are in view
@@ -68,30 +88,35 @@ def test_face_camera_must_match_the_frame(renderer: Renderer) -> None:
 def test_bad_products_and_options_are_named(gl_ctx: moderngl.Context) -> None:
     with pytest.raises(ValueError, match=r"intensity must be in \[0, 1\], got 1.5"):
         WornProduct(GLASSES, intensity=1.5)
-    with pytest.raises(ValueError, match="samples must be 0, 2, 4, 8 or 16, got 3"):
-        Renderer(gl_ctx, samples=3)
+    with pytest.raises(
+        ValueError, match="antialias must be one of 'auto', 'msaa', 'fxaa', 'none', got 'ssaa'"
+    ):
+        Renderer(gl_ctx, antialias="ssaa")  # type: ignore[arg-type]
 
 
-def _edge_values(samples: int, gl_ctx: moderngl.Context) -> int:
+def _edge_values(renderer: Renderer) -> int:
     """Pixels strictly between the black rims and the white background."""
     frame = np.full((240, 320, 3), 255, np.uint8)
     flat = Material(
         name="black", base_color=(0, 0, 0, 1), metallic=0.0, roughness=1.0, double_sided=True
     )
     asset = synthetic_glasses(lens=flat, frame=flat)
-    with Renderer(gl_ctx, samples=samples) as r:
-        out = r.render(frame, [synthetic_face(CAMERA)], [WornProduct(asset)])
-        grey = out.mean(axis=-1)
-        return int(((grey > 60) & (grey < 200)).sum())
+    out = renderer.render(frame, [synthetic_face(CAMERA)], [WornProduct(asset)])
+    grey = out.mean(axis=-1)
+    return int(((grey > 60) & (grey < 200)).sum())
 
 
-def test_msaa_gives_intermediate_edge_values(gl_ctx: moderngl.Context) -> None:
-    aliased, smooth = _edge_values(0, gl_ctx), _edge_values(4, gl_ctx)
+@pytest.mark.parametrize("mode", ["msaa", "fxaa"])
+def test_antialiasing_gives_intermediate_edge_values(
+    gl_ctx: moderngl.Context, _renderers: dict[str, Renderer], mode: str
+) -> None:
+    aliased, smooth = _edge_values(_renderers["none"]), _edge_values(_renderers[mode])
     assert smooth > 3 * aliased + 50, (aliased, smooth)
 
 
-def test_gl_objects_are_made_once_and_reused(gl_ctx: moderngl.Context) -> None:
-    with Renderer(gl_ctx) as r:
+@pytest.mark.parametrize("mode", MODES)
+def test_gl_objects_are_made_once_and_reused(gl_ctx: moderngl.Context, mode: AntialiasMode) -> None:
+    with Renderer(gl_ctx, antialias=mode) as r:
         face = synthetic_face(CAMERA)
         r.render(_noise_frame(240, 320, 1), [face], [WornProduct(GLASSES)])
         first = r.gl_objects()
@@ -103,7 +128,7 @@ def test_gl_objects_are_made_once_and_reused(gl_ctx: moderngl.Context) -> None:
         big = synthetic_face(CameraIntrinsics.from_fov(640, 480))
         r.render(_noise_frame(480, 640), [big], [WornProduct(GLASSES)])
         kept = {id(o) for o in r.gl_objects()} & {id(o) for o in first}
-        # The frame texture and the 5 framebuffer objects (MSAA + resolve) are replaced.
+        # The frame texture and the 5 framebuffer objects (drawn + copy) are replaced.
         assert len(kept) == len(first) - 6
         # A caller's own buffer is filled instead.
         mine = np.empty((480, 640, 3), np.uint8)
@@ -123,8 +148,8 @@ def test_release_frees_every_gl_object(gl_ctx: moderngl.Context) -> None:
         r.render(_noise_frame(240, 320), [], [])
 
 
-def test_thumbnail_is_rgba_with_the_product_on_transparent_white(renderer: Renderer) -> None:
-    thumb = renderer.render_thumbnail(GLASSES, 128)
+def test_thumbnail_is_rgba_with_the_product_on_transparent_white(any_renderer: Renderer) -> None:
+    thumb = any_renderer.render_thumbnail(GLASSES, 128)
     assert thumb.shape == (128, 128, 4) and thumb.dtype == np.uint8
     drawn = thumb[..., 3] > 0
     assert 0.05 < drawn.mean() < 0.8
@@ -136,7 +161,7 @@ def test_thumbnail_is_rgba_with_the_product_on_transparent_white(renderer: Rende
     cols = np.flatnonzero(drawn.any(axis=0))
     assert cols[-1] - cols[0] > 0.7 * 128
     with pytest.raises(ValueError, match=r"thumbnail size must be in \[16, 4096\] pixels, got 8"):
-        renderer.render_thumbnail(GLASSES, 8)
+        any_renderer.render_thumbnail(GLASSES, 8)
 
 
 def test_products_out_of_view_leave_the_frame_unchanged(renderer: Renderer) -> None:
@@ -146,11 +171,11 @@ def test_products_out_of_view_leave_the_frame_unchanged(renderer: Renderer) -> N
     np.testing.assert_array_equal(out, frame)
 
 
-def test_a_face_half_out_of_view_is_drawn_up_to_the_border(renderer: Renderer) -> None:
+def test_a_face_half_out_of_view_is_drawn_up_to_the_border(any_renderer: Renderer) -> None:
     frame = _noise_frame(240, 320)
     edge = CameraIntrinsics(320, 240, CAMERA.fx, CAMERA.fy, cx=0.0, cy=120.0)
     face = synthetic_face(edge)
-    out = renderer.render(frame, [face], [WornProduct(GLASSES)])
+    out = any_renderer.render(frame, [face], [WornProduct(GLASSES)])
     covered = silhouette(GLASSES, fit_eyewear(face, GLASSES), edge)
     assert covered[:, 0].any()  # the glasses cross the left border
     changed = (out != frame).any(axis=-1)

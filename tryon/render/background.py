@@ -16,7 +16,7 @@ class BackgroundPass:
 
     def __init__(self, ctx: moderngl.Context, programs: ProgramCache) -> None:
         self.ctx = ctx
-        self.program = programs.get("background", "background")
+        self.program = programs.get("fullscreen", "background")
         self.vao = ctx.vertex_array(self.program, [])
         self.texture: moderngl.Texture | None = None
 

@@ -8,11 +8,17 @@ mirror. The fit only decides the pose:
   height where the lens centres line up with the pupils (MediaPipe iris centres 468 / 473);
 * the frame tilts ``pantoscopic_tilt_deg`` about the head's x axis (lower rims toward the face);
 * each temple turns about its hinge so that the point resting on the ear (the
-  ``temple_bend_*`` anchor, else ``temple_end_*``) lands at the top of the ear: the face-oval
+  ``temple_bend_*`` node, else the temple end) lands at the top of the ear: the face-oval
   landmarks 234 / 454 give the ear's side, its height is a little above them;
   ``temple_clearance_m`` outside the head;
 * the :class:`HeadProxy` (an ellipsoid through the ears behind the face) is what hides the far
-  temple when the head turns.
+  temple when the head turns; the renderer makes it once per face and frame and hands it to
+  both the fit and the occluder.
+
+Anchor points are read from the asset under the node names that the product manifest gives
+(``eyewear.anchors``, :class:`~tryon.catalog.manifest.EyewearAnchors`; its defaults when the
+caller has no manifest). The manifest names no bend point: a ``temple_bend_left`` /
+``temple_bend_right`` node is used when the model has one.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset
+from tryon.catalog.manifest import EyewearAnchors
 from tryon.tracking.geometry import FaceGeometry
 
 __all__ = [
@@ -47,6 +54,9 @@ EAR_RIGHT, EAR_LEFT = 234, 454
 
 #: The ear's top (where a temple rests) above the face-oval landmarks 234 / 454 (tragus level).
 EAR_TOP_ABOVE_OVAL_M = 0.025
+
+#: Anchor node names of a product without a manifest.
+_DEFAULT_ANCHORS = EyewearAnchors()
 
 #: Largest temple turn away from the asset's own direction (a frame's hinges stop there).
 MAX_TEMPLE_TURN_DEG = 20.0
@@ -198,11 +208,21 @@ def _anchor(asset: Asset, name: str, default: NDArray[np.float64]) -> NDArray[np
     return default if point is None else np.asarray(point, dtype=np.float64)
 
 
-def fit_eyewear(face: FaceGeometry, asset: Asset, fit: EyewearFit | None = None) -> EyewearPose:
-    """The pose of eyewear ``asset`` on ``face`` (see the module docstring)."""
+def fit_eyewear(
+    face: FaceGeometry,
+    asset: Asset,
+    fit: EyewearFit | None = None,
+    *,
+    anchors: EyewearAnchors | None = None,
+    proxy: HeadProxy | None = None,
+) -> EyewearPose:
+    """The pose of eyewear ``asset`` on ``face`` (see the module docstring): ``anchors``
+    names the asset's anchor nodes (the manifest's, default names if None), ``proxy`` is
+    ``head_proxy(face)`` if the caller has made it already."""
     fit = fit or EyewearFit()
+    names = _DEFAULT_ANCHORS if anchors is None else anchors
     v = head_frame_vertices(face)
-    bridge = _anchor(asset, "bridge", np.zeros(3))
+    bridge = _anchor(asset, names.bridge, np.zeros(3))
     tilt = _rotation_x(fit.pantoscopic_tilt_deg)
 
     # Height: lens centres at pupil height (the tilt moves them a little; include it).
@@ -220,13 +240,17 @@ def fit_eyewear(face: FaceGeometry, asset: Asset, fit: EyewearFit | None = None)
     model = camera_from_head @ head_from_asset
     asset_from_head = _rigid(tilt.T, -tilt.T @ head_from_asset[:3, 3])
 
-    proxy = head_proxy(face)
+    proxy = head_proxy(face) if proxy is None else proxy
     temples = {}
-    for side, ear_index, sign in (("left", EAR_LEFT, 1.0), ("right", EAR_RIGHT, -1.0)):
-        hinge = _anchor(asset, f"hinge_{side}", np.zeros(3))
+    sides = (
+        ("left", names.hinge_left, names.temple_end_left, EAR_LEFT, 1.0),
+        ("right", names.hinge_right, names.temple_end_right, EAR_RIGHT, -1.0),
+    )
+    for side, hinge_name, end_name, ear_index, sign in sides:
+        hinge = _anchor(asset, hinge_name, np.zeros(3))
         # The temple rests on the ear at its bend (where it starts down behind the ear),
         # or at its end for a straight temple.
-        rest = _anchor(asset, f"temple_end_{side}", hinge + np.array([0.0, 0.0, -0.14]))
+        rest = _anchor(asset, end_name, hinge + np.array([0.0, 0.0, -0.14]))
         rest = _anchor(asset, f"temple_bend_{side}", rest)
         along = rest - hinge
         length = float(np.linalg.norm(along))

@@ -13,7 +13,7 @@ import moderngl
 import numpy as np
 from numpy.typing import NDArray
 
-from tryon.render.fit import head_proxy
+from tryon.render.fit import HeadProxy
 from tryon.render.programs import ProgramCache
 from tryon.render.uniforms import set_matrix, set_uniform
 from tryon.tracking.geometry import FaceGeometry
@@ -73,9 +73,14 @@ class HeadOccluder:
         )
 
     def draw(
-        self, fbo: moderngl.Framebuffer, face: FaceGeometry, projection: NDArray[np.float32]
+        self,
+        fbo: moderngl.Framebuffer,
+        face: FaceGeometry,
+        proxy: HeadProxy,
+        projection: NDArray[np.float32],
     ) -> None:
-        """Write the depth of ``face``'s head into ``fbo`` (bound, depth test on)."""
+        """Write the depth of ``face``'s head (its mesh and skull ``proxy``) into ``fbo``
+        (bound, depth test on)."""
         vertices = np.ascontiguousarray(face.vertices, dtype=np.float32)
         if vertices.shape != (NUM_LANDMARKS, 3):
             raise ValueError(
@@ -90,7 +95,7 @@ class HeadOccluder:
         set_uniform(self.program, "u_push", FACE_PUSH_M)
         self._face_vao.render(moderngl.TRIANGLES)
         set_uniform(self.program, "u_push", 0.0)
-        for half in head_proxy(face).half_matrices(face):
+        for half in proxy.half_matrices(face):
             set_matrix(self.program, "u_model", half)
             self._proxy_vao.render(moderngl.TRIANGLES)
         fbo.color_mask = mask

@@ -10,10 +10,10 @@ from numpy.typing import NDArray
 from tryon.render.gpu_asset import GpuPrimitive
 from tryon.render.uniforms import set_matrix, set_uniform
 
-__all__ = ["BACKGROUND_UNIT", "draw_lens", "draw_opaque"]
+__all__ = ["BACKDROP_UNIT", "draw_lens", "draw_opaque"]
 
-#: Texture unit of the camera frame while lenses draw (material maps use 0..3).
-BACKGROUND_UNIT = 7
+#: Texture unit of the lenses' backdrop (material maps use 0..3).
+BACKDROP_UNIT = 7
 
 
 def _bind(
@@ -55,18 +55,18 @@ def draw_lens(
     model: NDArray[np.float32],
     projection: NDArray[np.float32],
     intensity: float,
-    background: moderngl.Texture,
-    offset: tuple[int, int],
+    backdrop: moderngl.Texture | None,
 ) -> None:
-    """Draw a lens, its tint scaled by ``intensity``, seeing ``background`` through it
-    (``offset``: the drawn box's corner in the background)."""
+    """Draw a lens, its tint scaled by ``intensity``; a transmissive one sees ``backdrop``
+    (what is drawn behind it, texel for texel with the framebuffer) through it."""
     program = _bind(prim, model, projection)
     m = prim.material
     set_uniform(program, "u_intensity", intensity)
     set_uniform(program, "u_ior", m.ior)
     set_uniform(program, "u_transmission", m.transmission)
-    if program.get("u_background", None) is not None:
-        background.use(BACKGROUND_UNIT)
-        set_uniform(program, "u_background", BACKGROUND_UNIT)
-        set_uniform(program, "u_offset", offset)
+    if program.get("u_backdrop", None) is not None:
+        if backdrop is None:
+            raise ValueError(f"lens material {m.name!r} is transmissive but got no backdrop")
+        backdrop.use(BACKDROP_UNIT)
+        set_uniform(program, "u_backdrop", BACKDROP_UNIT)
     prim.vao.render(moderngl.TRIANGLES)

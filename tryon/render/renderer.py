@@ -1,11 +1,12 @@
 """The renderer: composites worn products onto camera frames with one GL context.
 
-Per frame: the camera frame is written into a texture (in place) and drawn as the background
-of a multisampled framebuffer; each face's head writes depth only (face mesh + skull proxy);
-opaque product parts are shaded (metallic-roughness PBR); lenses are drawn last, seeing the
-camera frame through their tint; the samples are resolved and the pixels read back once.
-Only the box of pixels the products can cover (their parts' bounds, projected) is uploaded,
-drawn, resolved and read back; the rest of the output is a copy of the input frame.
+Per frame: the camera frame is written into a texture (in place) and drawn as the background;
+each face's head writes depth only (face mesh + skull proxy, made once per face); opaque
+product parts are shaded (metallic-roughness PBR); the box drawn so far is copied and lenses
+are drawn last, seeing that copy (frame and temples) through their tint; the box is
+anti-aliased (MSAA resolve or an FXAA pass, see :mod:`tryon.render.antialias`) and read back
+once. Only the box of pixels the products can cover (their parts' bounds, projected) is
+uploaded, drawn, smoothed and read back; the rest of the output is a copy of the input frame.
 
 Drawing uses a y-flipped projection so that framebuffer row 0 is the image's top row: the
 frame texture needs no flip on upload and the readback none afterwards.
@@ -24,10 +25,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset
+from tryon.catalog.manifest import EyewearAnchors
 from tryon.frames import validate_frame
+from tryon.render.antialias import Antialias, FxaaPass, choose_antialias
 from tryon.render.background import BackgroundPass
 from tryon.render.context import create_context
-from tryon.render.fit import EyewearFit, EyewearPose, fit_eyewear
+from tryon.render.fit import EyewearFit, EyewearPose, HeadProxy, fit_eyewear, head_proxy
 from tryon.render.gpu_asset import GpuAsset
 from tryon.render.occluder import HeadOccluder
 from tryon.render.product_pass import draw_lens, draw_opaque
@@ -49,12 +52,14 @@ _THUMB_YAW, _THUMB_PITCH, _THUMB_HFOV = -32.0, 12.0, 25.0
 
 @dataclass(frozen=True, slots=True)
 class WornProduct:
-    """A product to draw on every face: the asset (uploaded once), its fit and
-    ``intensity`` (0 = clear lenses, 1 = the material's full tint)."""
+    """A product to draw on every face: the asset (uploaded once), its fit, ``intensity``
+    (0 = clear lenses, 1 = the material's full tint) and the names of its anchor nodes (the
+    manifest's ``eyewear.anchors``)."""
 
     asset: Asset
     fit: EyewearFit = field(default_factory=EyewearFit)
     intensity: float = 1.0
+    anchors: EyewearAnchors = field(default_factory=EyewearAnchors)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.intensity <= 1.0:
@@ -120,24 +125,30 @@ class Renderer:
     GL objects are made once: programs, the frame texture and framebuffers (again only when
     the frame size changes), the occluder meshes, and each asset's buffers and textures on
     first use (the ``asset_cache_size`` most recently used assets stay uploaded).
+    ``antialias``: ``"auto"`` (FXAA on software renderers, 4x MSAA on GPUs), ``"msaa"``,
+    ``"fxaa"`` or ``"none"``; :attr:`antialias` says which one is used.
     ``occlusion=False`` skips the head occluder (to see a fit's hidden parts).
     """
 
     def __init__(
         self,
         ctx: moderngl.Context | None = None,
-        samples: int = 4,
+        antialias: Antialias = "auto",
         asset_cache_size: int = 16,
         occlusion: bool = True,
     ) -> None:
-        if samples not in (0, 2, 4, 8, 16):
-            raise ValueError(f"samples must be 0, 2, 4, 8 or 16, got {samples!r}")
         if asset_cache_size < 1:
             raise ValueError(f"asset_cache_size must be at least 1, got {asset_cache_size!r}")
         self._owns_ctx = ctx is None
         self.ctx = create_context() if ctx is None else ctx
-        self.samples = min(samples, self.ctx.max_samples)
+        try:
+            self.antialias = choose_antialias(self.ctx, antialias)
+        except ValueError:
+            if self._owns_ctx:
+                self.ctx.release()
+            raise
         self.programs = ProgramCache(self.ctx)
+        self._fxaa = FxaaPass(self.ctx, self.programs) if self.antialias == "fxaa" else None
         self._background = BackgroundPass(self.ctx, self.programs)
         self._occluder = HeadOccluder(self.ctx, self.programs, load_canonical_face().triangles)
         self._target: RenderTarget | None = None
@@ -176,9 +187,14 @@ class Renderer:
                     f"face camera is {face.camera.width}x{face.camera.height} but the frame is "
                     f"{width}x{height}"
                 )
+        heads = [(face, head_proxy(face)) for face in faces]
         draws = [
-            _Draw(p, self._gpu_asset(p.asset), fit_eyewear(face, p.asset, p.fit))
-            for face in faces
+            _Draw(
+                p,
+                self._gpu_asset(p.asset),
+                fit_eyewear(face, p.asset, p.fit, anchors=p.anchors, proxy=proxy),
+            )
+            for face, proxy in heads
             for p in products
         ]
         target = self._target_for((width, height))
@@ -188,7 +204,7 @@ class Renderer:
         if box is None:  # every product is out of view
             return result
         self._background.upload(frame, box)
-        self._draw(target, box, camera, faces if self.occlusion else (), draws, self._background)
+        self._draw(target, box, camera, heads if self.occlusion else (), draws, self._background)
         return target.read(box, result)
 
     def render_thumbnail(self, asset: Asset, size: int = 256) -> NDArray[np.uint8]:
@@ -201,10 +217,10 @@ class Renderer:
         if self._thumb_target is None or self._thumb_target.size != (size, size):
             if self._thumb_target is not None:
                 self._thumb_target.release()
-            self._thumb_target = RenderTarget(self.ctx, (size, size), self.samples, components=4)
+            self._thumb_target = self._make_target((size, size), components=4)
         if self._thumb_background is None:
             self._thumb_background = BackgroundPass(self.ctx, self.programs)
-        paper = np.full((size, size, 4), (255, 255, 255, 0), dtype=np.uint8)
+        paper = np.full((size, size, 3), 255, dtype=np.uint8)  # alpha 0: nothing drawn
         self._thumb_background.upload(paper)
         camera = CameraIntrinsics.from_fov(size, size, _THUMB_HFOV)
         bounds = asset.bounds.astype(np.float64)
@@ -226,6 +242,8 @@ class Renderer:
         objs: list[object] = list(self.programs.programs())
         objs += [self._background.vao, self._background.texture]
         objs += list(self._occluder.objects())
+        if self._fxaa is not None:
+            objs.append(self._fxaa.vao)
         for target in (self._target, self._thumb_target):
             if target is not None:
                 objs += list(target.objects())
@@ -251,6 +269,8 @@ class Renderer:
         if self._thumb_background is not None:
             self._thumb_background.release()
         self._occluder.release()
+        if self._fxaa is not None:
+            self._fxaa.release()
         self.programs.release()
         if self._owns_ctx:
             self.ctx.release()
@@ -276,8 +296,11 @@ class Renderer:
         if self._target is None or self._target.size != size:
             if self._target is not None:
                 self._target.release()
-            self._target = RenderTarget(self.ctx, size, self.samples)
+            self._target = self._make_target(size)
         return self._target
+
+    def _make_target(self, size: tuple[int, int], components: int = 3) -> RenderTarget:
+        return RenderTarget(self.ctx, size, self.antialias, self._fxaa, components)
 
     def _gpu_asset(self, asset: Asset) -> GpuAsset:
         key = id(asset)
@@ -292,55 +315,64 @@ class Renderer:
             old.release()
         return gpu
 
-    def _set_culling(self, double_sided: bool) -> None:
-        if double_sided:
-            self.ctx.disable(moderngl.CULL_FACE)
-        else:
-            self.ctx.enable(moderngl.CULL_FACE)
-
     def _draw(
         self,
         target: RenderTarget,
         box: Box,
         camera: CameraIntrinsics,
-        faces: Sequence[FaceGeometry],
+        heads: Sequence[tuple[FaceGeometry, HeadProxy]],
         draws: Sequence[_Draw],
         background: BackgroundPass,
     ) -> None:
         """Draw ``box`` of the picture at the target's corner: background, head occluders,
-        opaque parts, lenses."""
+        opaque parts, lenses over a copy of what is behind them."""
         x0, y0, w, h = box
         crop = CameraIntrinsics(w, h, camera.fx, camera.fy, camera.cx - x0, camera.cy - y0)
         projection = flipped_projection(crop)
         target.begin(w, h)
         background.draw((x0, y0))
-        frame_texture = background.texture
-        assert frame_texture is not None  # uploaded by the caller
-        self.ctx.enable(moderngl.DEPTH_TEST)
-        self.ctx.front_face = "cw"  # the flipped projection mirrors the winding
+        ctx = self.ctx
+        ctx.enable(moderngl.DEPTH_TEST)
+        ctx.front_face = "cw"  # the flipped projection mirrors the winding
+        culling: bool | None = None  # GL's cull state as set here (None: not yet)
         try:
-            for face in faces:
-                self._occluder.draw(target.fbo, face, projection)
+            for face, proxy in heads:
+                self._occluder.draw(target.fbo, face, proxy, projection)
             for d in draws:
                 for prim in d.gpu.opaque:
-                    self._set_culling(prim.material.double_sided)
+                    culling = self._set_culling(not prim.material.double_sided, culling)
                     draw_opaque(prim, d.pose.part_matrix(prim.part), projection, _HANDEDNESS)
+            lenses = [(d, prim) for d in draws for prim in d.gpu.lenses]
+            transmissive = any(prim.material.transmission > 0.0 for _, prim in lenses)
+            backdrop = target.backdrop(w, h) if transmissive else None
             target.fbo.depth_mask = False
             target.fbo.use()  # moderngl applies a framebuffer's masks when it is bound
-            for d in draws:
-                for prim in d.gpu.lenses:
-                    self._set_culling(prim.material.double_sided)
-                    if prim.material.transmission > 0.0:
-                        self.ctx.disable(moderngl.BLEND)
+            blending: bool | None = None
+            for d, prim in lenses:
+                culling = self._set_culling(not prim.material.double_sided, culling)
+                blend = prim.material.transmission <= 0.0
+                if blend != blending:
+                    blending = blend
+                    if blend:
+                        ctx.enable(moderngl.BLEND)
+                        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
                     else:
-                        self.ctx.enable(moderngl.BLEND)
-                        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-                    model = d.pose.part_matrix(prim.part)
-                    draw_lens(prim, model, projection, d.product.intensity, frame_texture, (x0, y0))
+                        ctx.disable(moderngl.BLEND)
+                model = d.pose.part_matrix(prim.part)
+                draw_lens(prim, model, projection, d.product.intensity, backdrop)
         finally:
             target.fbo.depth_mask = True
             target.fbo.use()
             self._reset_state()
+
+    def _set_culling(self, cull: bool, current: bool | None) -> bool:
+        """Cull back faces or not, touching GL only when that changes."""
+        if cull != current:
+            if cull:
+                self.ctx.enable(moderngl.CULL_FACE)
+            else:
+                self.ctx.disable(moderngl.CULL_FACE)
+        return cull
 
     def _reset_state(self) -> None:
         self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE | moderngl.BLEND)

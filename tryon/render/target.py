@@ -1,7 +1,17 @@
-"""The multisampled framebuffer a frame is drawn into, its resolve target and readback.
+"""The framebuffer a frame is drawn into, its single-sampled copy, and the readback.
 
 Only a box of the frame (the pixels the products may cover) is drawn, at the framebuffer's
-corner: resolving and reading back scale with the products' size, not the frame's.
+corner: copying, smoothing and reading back scale with the products' size, not the frame's.
+
+Per anti-aliasing mode (:mod:`tryon.render.antialias`):
+
+* ``msaa``: multisampled colour and depth; the box is resolved into the copy and read there;
+* ``fxaa``: single-sampled colour (a texture); the FXAA pass draws the box into the copy,
+  which is read;
+* ``none``: single-sampled colour, read directly.
+
+The copy also serves as the lenses' backdrop (:meth:`RenderTarget.backdrop`): what was drawn
+before them, frame and opaque parts, so a temple behind a lens shows through it.
 """
 
 from __future__ import annotations
@@ -10,6 +20,8 @@ import moderngl
 import numpy as np
 from numpy.typing import NDArray
 
+from tryon.render.antialias import MSAA_SAMPLES, AntialiasMode, FxaaPass
+
 __all__ = ["Box", "RenderTarget"]
 
 #: ``(x, y, width, height)`` in image pixels, origin at the top-left corner.
@@ -17,28 +29,40 @@ Box = tuple[int, int, int, int]
 
 
 class RenderTarget:
-    """A ``samples``-x MSAA colour + depth framebuffer of one size, resolved into a
-    single-sampled one and read back into a preallocated buffer."""
+    """Colour + depth framebuffer of one size (multisampled for ``msaa``), a single-sampled
+    copy of it, and a preallocated readback buffer."""
 
     def __init__(
-        self, ctx: moderngl.Context, size: tuple[int, int], samples: int, components: int = 3
+        self,
+        ctx: moderngl.Context,
+        size: tuple[int, int],
+        antialias: AntialiasMode,
+        fxaa: FxaaPass | None = None,
+        components: int = 3,
     ) -> None:
         if components not in (3, 4):
             raise ValueError(f"components must be 3 (RGB) or 4 (RGBA), got {components}")
+        if (antialias == "fxaa") != (fxaa is not None):
+            raise ValueError(f"an FxaaPass is needed for antialias='fxaa' only, got {antialias!r}")
         self.ctx = ctx
         self.size = size
-        self.samples = samples
+        self.antialias = antialias
         self.components = components
-        self._color = ctx.renderbuffer(size, 4, samples=samples)
+        self._fxaa = fxaa
+        samples = MSAA_SAMPLES if antialias == "msaa" else 0
+        self._color: moderngl.Renderbuffer | moderngl.Texture
+        if samples:
+            self._color = ctx.renderbuffer(size, 4, samples=samples)
+        else:
+            self._color = ctx.texture(size, 4)
+            self._color.filter = (moderngl.LINEAR, moderngl.LINEAR)  # FXAA's bilinear taps
         self._depth = ctx.depth_renderbuffer(size, samples=samples)
         self.fbo = ctx.framebuffer(color_attachments=[self._color], depth_attachment=self._depth)
-        if samples > 0:
-            self._resolved = ctx.renderbuffer(size, 4)
-            self._resolve_fbo: moderngl.Framebuffer | None = ctx.framebuffer([self._resolved])
-        else:
-            self._resolve_fbo = None
+        self._copy = ctx.texture(size, 4)
+        self._copy.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self._copy_fbo = ctx.framebuffer([self._copy])
         width, height = size
-        #: The full-frame result buffer that :meth:`read` fills when given no ``out``.
+        #: The full-frame result buffer that the renderer fills when given no ``out``.
         self.pixels: NDArray[np.uint8] = np.empty((height, width, components), dtype=np.uint8)
         self._scratch: NDArray[np.uint8] = np.empty(width * height * components, dtype=np.uint8)
 
@@ -50,14 +74,23 @@ class RenderTarget:
         self.fbo.use()
         self.fbo.clear(depth=1.0, viewport=box)
 
+    def backdrop(self, width: int, height: int) -> moderngl.Texture:
+        """What is drawn so far in the ``width`` x ``height`` box, copied (resolved, with
+        MSAA) into a texture that later draws sample; the framebuffer is bound again."""
+        self._copy_box(width, height)
+        self.fbo.use()
+        return self._copy
+
     def read(self, box: Box, out: NDArray[np.uint8]) -> NDArray[np.uint8]:
-        """Resolve the drawn box and read it back (once) into ``out[y:y+h, x:x+w]``."""
+        """Finish the drawn box (resolve or smooth it) and read it back, once, into
+        ``out[y:y+h, x:x+w]``."""
         x, y, w, h = box
-        if self._resolve_fbo is not None:
-            self._resolve_fbo.scissor = (0, 0, w, h)
-            self._resolve_fbo.use()  # the scissor limits the resolve blit to the box
-            self.ctx.copy_framebuffer(self._resolve_fbo, self.fbo)
-            source = self._resolve_fbo
+        source = self._copy_fbo
+        if self.antialias == "msaa":
+            self._copy_box(w, h)
+        elif self._fxaa is not None:
+            assert isinstance(self._color, moderngl.Texture)  # single-sampled for FXAA
+            self._fxaa.draw(self._color, self._copy_fbo, (w, h))
         else:
             source = self.fbo
         region = self._scratch[: w * h * self.components].reshape(h, w, self.components)
@@ -65,13 +98,19 @@ class RenderTarget:
         out[y : y + h, x : x + w] = region
         return out
 
-    def objects(self) -> tuple[moderngl.Framebuffer | moderngl.Renderbuffer, ...]:
+    def _copy_box(self, width: int, height: int) -> None:
+        self._copy_fbo.scissor = (0, 0, width, height)
+        self._copy_fbo.use()  # the scissor limits the blit to the box
+        self.ctx.copy_framebuffer(self._copy_fbo, self.fbo)
+
+    def objects(
+        self,
+    ) -> tuple[moderngl.Framebuffer | moderngl.Renderbuffer | moderngl.Texture, ...]:
         """Every GL object this target owns."""
-        extra = () if self._resolve_fbo is None else (self._resolved, self._resolve_fbo)
-        return (self._color, self._depth, self.fbo, *extra)
+        return (self._color, self._depth, self.fbo, self._copy, self._copy_fbo)
 
     def release(self) -> None:
-        if self.ctx.fbo in (self.fbo, self._resolve_fbo):
+        if self.ctx.fbo in (self.fbo, self._copy_fbo):
             # moderngl re-binds ctx.fbo after making any framebuffer: leave it a live one.
             self.ctx.detect_framebuffer(0).use()
         for obj in self.objects():
