@@ -5,14 +5,31 @@ fewer faces than asked for (small or far faces its short-range detector misses),
 full-range face detector looks on the whole frame and on overlapping tiles, and a static face
 mesh runs on a crop around each new face; faces found that way are followed on crops around
 their previous landmarks in the next frames, so the detector runs only now and then.
+
+MediaPipe's native code chatters on stderr when a graph starts (TFLite's ``INFO: Created
+TensorFlow Lite XNNPACK delegate``, absl's ``W0000 ... inference_feedback_manager.cc`` and
+``landmark_projection_calculator.cc ... NORM_RECT without IMAGE_DIMENSIONS``). Neither honours
+``GLOG_minloglevel`` nor ``TF_CPP_MIN_LOG_LEVEL`` (absl logging before ``InitializeLog`` and
+TFLite's minimal logger write to stderr unconditionally), and graph threads print them after
+the constructor has returned. So each graph is made on first use, and until it has given
+landmarks (or detections) once, every call runs with file descriptor 2 captured: those known
+lines are dropped and everything else is written back when the call returns.
+``TRYON_DEBUG=1`` (or this module's logger at DEBUG) shows them all.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import mediapipe as mp
 import numpy as np
@@ -28,11 +45,56 @@ __all__ = ["MediaPipeFaceTracker", "observation_from_landmarks"]
 log = logging.getLogger(__name__)
 
 Box = tuple[float, float, float, float]
+#: The MediaPipe graphs a tracker may run: the video-mode mesh on full frames, a static mesh
+#: on crops around small faces, the full-range face detector.
+_Graph = Literal["mesh", "crop_mesh", "detector"]
 
 #: A crop around a face is this many times the face's bounding-box size.
 _CROP_MARGIN = 2.2
 #: Two boxes overlapping more than this (intersection over the smaller box) are one face.
 _SAME_FACE_OVERLAP = 0.4
+
+
+#: Start-up lines of MediaPipe's native code that say nothing to a user (see the docstring).
+_NATIVE_NOISE = re.compile(
+    rb"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."
+    rb"|INFO: Replacing \d+ node\(s\) with delegate"
+    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called"
+    rb"|[IW]\d{4} [\d:.]+ +\d+ (inference_feedback_manager|landmark_projection_calculator)\.cc:"
+)
+#: One capture of file descriptor 2 at a time (trackers may start on several threads).
+_STDERR_LOCK = threading.Lock()
+
+
+def _native_logs_wanted() -> bool:
+    return os.environ.get("TRYON_DEBUG", "") not in ("", "0") or log.isEnabledFor(logging.DEBUG)
+
+
+@contextmanager
+def _quiet_native_startup() -> Iterator[None]:
+    """Drop MediaPipe's known start-up lines from stderr (fd 2) while the block runs; any
+    other output (ours, or another thread's) is written back when it ends."""
+    if _native_logs_wanted():
+        yield
+        return
+    with _STDERR_LOCK, tempfile.TemporaryFile() as capture:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            kept = [
+                line
+                for line in capture.read().splitlines(keepends=True)
+                if not _NATIVE_NOISE.match(line)
+            ]
+            if kept:
+                os.write(2, b"".join(kept))
 
 
 def observation_from_landmarks(
@@ -121,17 +183,10 @@ class MediaPipeFaceTracker:
 
     def __init__(self, options: TrackerOptions | None = None) -> None:
         self._options = options or TrackerOptions()
-        o = self._options
-        self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=False,
-            max_num_faces=o.max_faces,
-            refine_landmarks=True,
-            min_detection_confidence=o.min_detection_confidence,
-            min_tracking_confidence=o.min_tracking_confidence,
-        )
-        # Created on first need: most sessions never see a small face.
-        self._crop_mesh: Any = None
-        self._detector: Any = None
+        # MediaPipe graphs by kind, made on first use (most sessions never see a small face).
+        self._graphs: dict[_Graph, Any] = {}
+        #: Graphs whose start-up chatter is over (they have found something once).
+        self._settled: set[_Graph] = set()
         self._crop_boxes: list[Box] = []
         self._frames_since_detection = math.inf
         self._last_ts: int | None = None
@@ -158,7 +213,7 @@ class MediaPipeFaceTracker:
         if o.find_small_faces and len(self._crop_boxes) >= o.max_faces:
             found = []  # every face is followed on crops: the full-frame pass missed them
         else:
-            found = self._run_mesh(self._mesh, image, timestamp_ms)
+            found = self._run_mesh("mesh", image, timestamp_ms)
         faces = [(lm, 1.0) for lm in found]
         from_crops = 0
         if o.find_small_faces and len(faces) < o.max_faces:
@@ -180,9 +235,8 @@ class MediaPipeFaceTracker:
         if self._closed:
             return
         self._closed = True
-        for graph in (self._mesh, self._crop_mesh, self._detector):
-            if graph is not None:
-                graph.close()
+        for graph in self._graphs.values():
+            graph.close()
 
     def __enter__(self) -> MediaPipeFaceTracker:
         return self
@@ -202,15 +256,47 @@ class MediaPipeFaceTracker:
     def _area(box: Box) -> float:
         return (box[2] - box[0]) * (box[3] - box[1])
 
-    @staticmethod
-    def _run_mesh(
-        mesh: Any, image: NDArray[np.uint8], timestamp_ms: int | None
-    ) -> list[NDArray[np.float32]]:
+    def _make_graph(self, kind: _Graph) -> Any:
+        o = self._options
+        if kind == "detector":
+            return mp.solutions.face_detection.FaceDetection(
+                model_selection=1, min_detection_confidence=o.min_detection_confidence
+            )
+        return mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=kind == "crop_mesh",
+            max_num_faces=o.max_faces if kind == "mesh" else 1,
+            refine_landmarks=True,
+            min_detection_confidence=o.min_detection_confidence,
+            min_tracking_confidence=o.min_tracking_confidence,
+        )
+
+    def _process(
+        self, kind: _Graph, image: NDArray[np.uint8], timestamp_ms: int | None = None
+    ) -> Any:
+        """Run graph ``kind`` on ``image`` (made on first use); until it has found something
+        once, MediaPipe's start-up lines are kept off stderr."""
+        if kind in self._settled:
+            return self._call(kind, image, timestamp_ms)
+        with _quiet_native_startup():
+            result = self._call(kind, image, timestamp_ms)
+        if getattr(result, "multi_face_landmarks", None) or getattr(result, "detections", None):
+            self._settled.add(kind)
+        return result
+
+    def _call(self, kind: _Graph, image: NDArray[np.uint8], timestamp_ms: int | None) -> Any:
+        graph = self._graphs.get(kind)
+        if graph is None:
+            graph = self._graphs[kind] = self._make_graph(kind)
         if timestamp_ms is not None:
             # The legacy solutions API stamps packets itself (+33.333 ms per call); feed it the
             # frame's real time instead so its landmark smoothing sees real motion.
-            mesh._simulated_timestamp = timestamp_ms * 1000 - 33333
-        result = mesh.process(image)
+            graph._simulated_timestamp = timestamp_ms * 1000 - 33333
+        return graph.process(image)
+
+    def _run_mesh(
+        self, kind: _Graph, image: NDArray[np.uint8], timestamp_ms: int | None
+    ) -> list[NDArray[np.float32]]:
+        result = self._process(kind, image, timestamp_ms)
         h, w = image.shape[:2]
         return [_to_pixels(f, w, h) for f in (result.multi_face_landmarks or [])]
 
@@ -248,15 +334,8 @@ class MediaPipeFaceTracker:
     def _mesh_on_crop(self, image: NDArray[np.uint8], crop: _Crop) -> NDArray[np.float32] | None:
         if crop.x1 - crop.x0 < 16 or crop.y1 - crop.y0 < 16:
             return None
-        if self._crop_mesh is None:
-            self._crop_mesh = mp.solutions.face_mesh.FaceMesh(
-                static_image_mode=True,
-                max_num_faces=1,
-                refine_landmarks=True,
-                min_detection_confidence=self._options.min_detection_confidence,
-            )
         patch = np.ascontiguousarray(image[crop.y0 : crop.y1, crop.x0 : crop.x1])
-        found = self._run_mesh(self._crop_mesh, patch, None)
+        found = self._run_mesh("crop_mesh", patch, None)
         if not found:
             return None
         lm = found[0]
@@ -266,10 +345,6 @@ class MediaPipeFaceTracker:
 
     def _detect(self, image: NDArray[np.uint8]) -> list[tuple[Box, float]]:
         """Full-range face detection on the whole frame and on overlapping tiles (merged)."""
-        if self._detector is None:
-            self._detector = mp.solutions.face_detection.FaceDetection(
-                model_selection=1, min_detection_confidence=self._options.min_detection_confidence
-            )
         h, w = image.shape[:2]
         tile = max(192, min(w, h) * 2 // 3)
         windows = [(0, 0, w, h)]
@@ -284,7 +359,7 @@ class MediaPipeFaceTracker:
             patch = (
                 image if (x1 - x0, y1 - y0) == (w, h) else np.ascontiguousarray(image[y0:y1, x0:x1])
             )
-            result = self._detector.process(patch)
+            result = self._process("detector", patch)
             for det in result.detections or []:
                 rb = det.location_data.relative_bounding_box
                 pw, ph = x1 - x0, y1 - y0
