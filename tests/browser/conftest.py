@@ -42,22 +42,30 @@ def camera_frames(photo: NDArray[np.uint8]) -> Iterator[NDArray[np.uint8]]:
         yield frame
 
 
-@pytest.fixture(scope="session")
-def fake_camera(tmp_path_factory: pytest.TempPathFactory, astronaut: NDArray[np.uint8]) -> Path:
-    """A .y4m for ``--use-file-for-fake-video-capture``, written by imageio-ffmpeg's ffmpeg."""
+def write_fake_camera(out: Path, photo: NDArray[np.uint8] | None = None) -> Path:
+    """A .y4m of :func:`camera_frames` (the astronaut by default) for
+    ``--use-file-for-fake-video-capture``, written by imageio-ffmpeg's ffmpeg."""
     import imageio_ffmpeg
 
-    out = tmp_path_factory.mktemp("camera") / "astronaut.y4m"
+    if photo is None:
+        from skimage import data
+
+        photo = data.astronaut()
     cmd = [
         imageio_ffmpeg.get_ffmpeg_exe(),
-        "-loglevel", "error",
+        "-loglevel", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(FPS),
         "-i", "-",
         "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", str(out),
     ]  # fmt: skip
-    raw = b"".join(f.tobytes() for f in camera_frames(astronaut))
+    raw = b"".join(f.tobytes() for f in camera_frames(photo))
     subprocess.run(cmd, input=raw, check=True, timeout=60)
     return out
+
+
+@pytest.fixture(scope="session")
+def fake_camera(tmp_path_factory: pytest.TempPathFactory, astronaut: NDArray[np.uint8]) -> Path:
+    return write_fake_camera(tmp_path_factory.mktemp("camera") / "astronaut.y4m", astronaut)
 
 
 def chromium_args(fake_camera: Path | None) -> list[str]:

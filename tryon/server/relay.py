@@ -5,6 +5,10 @@ one-frame slot (a newer frame replaces an unprocessed one: a drop), a worker loo
 processes whatever is newest (off the event loop, in the session's thread), and the
 encoder pulling :meth:`ProcessedVideoTrack.recv`. Processing frame *n+1* overlaps encoding
 frame *n*, and latency cannot build up over minutes.
+
+Timings recorded per frame (milliseconds): ``pipeline`` (arrival to the encoder: waiting
+plus processing), ``encode`` (encoding and sending) and ``server`` (the sum: the latency
+the server adds).
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ class ProcessedVideoTrack(MediaStreamTrack):
         self._inbox: LatestSlot[tuple[VideoFrame, float]] = LatestSlot()
         self._outbox: LatestSlot[tuple[VideoFrame, float]] = LatestSlot()
         self._handed_at: float | None = None
+        self._waited_ms = 0.0
         self._tasks = (
             asyncio.create_task(self._pump(source), name="tryon-relay-pump"),
             asyncio.create_task(self._work(process), name="tryon-relay-work"),
@@ -108,11 +113,14 @@ class ProcessedVideoTrack(MediaStreamTrack):
             raise MediaStreamError
         now = time.perf_counter()
         if self._handed_at is not None:
-            # The sender encodes and sends the frame it got, then asks for the next one.
-            self._stats.record_stages({"encode": (now - self._handed_at) * 1000.0})
+            # The sender encodes and sends the frame it got, then asks for the next one:
+            # "server" is that frame's whole stay, from arrival to its packets being sent.
+            encode_ms = (now - self._handed_at) * 1000.0
+            self._stats.record_stages({"encode": encode_ms, "server": self._waited_ms + encode_ms})
         frame, arrived = await self._outbox.take()
         self._handed_at = time.perf_counter()
-        self._stats.record_stages({"latency": (self._handed_at - arrived) * 1000.0})
+        self._waited_ms = (self._handed_at - arrived) * 1000.0
+        self._stats.record_stages({"pipeline": self._waited_ms})
         self._stats.record_sent()
         return frame
 
