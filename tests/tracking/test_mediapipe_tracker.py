@@ -73,6 +73,29 @@ def test_landmarks_follow_a_perspective_yaw(
     assert _landmark_error(faces[0], base_face, hy @ h0) < 1.5
 
 
+@pytest.mark.parametrize("angle", [30.0, -45.0])
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720), (480, 640)])
+def test_non_square_frames_project_landmarks_exactly(
+    place: PlaceFn,
+    track: TrackFn,
+    base_face: FaceObservation,
+    size: tuple[int, int],
+    angle: float,
+) -> None:
+    """MediaPipe warns that its landmark projection (NORM_RECT without IMAGE_DIMENSIONS) is
+    only right for square ROIs. Its face ROI is square in pixels, so a turned face in a wide or
+    tall frame comes back as exactly as in a square one. A projection done in normalised
+    coordinates would shear a 45-degree face in 1280x720 by tens of pixels."""
+    errors = {}
+    for frame_size in (size, (720, 720)):
+        frame, h = place(size=frame_size, scale=1.5, angle_deg=angle)
+        (face,) = track(frame).faces
+        errors[frame_size] = _landmark_error(face, base_face, h)
+        face_width = face.bbox[2] - face.bbox[0]
+        assert errors[frame_size] < 0.02 * face_width  # ~2.8 px on this ~140 px face
+    assert abs(errors[size] - errors[(720, 720)]) < 0.75, errors
+
+
 def test_small_face_in_a_large_frame_is_found(place: PlaceFn, track: TrackFn) -> None:
     # The face ~100 px wide in 1280x720: the mesh's own detector misses it.
     frame, _ = place(size=(1280, 720), scale=1.07, shift=(250.0, 120.0))
