@@ -6,15 +6,18 @@ The astronaut photo is placed in 640x480 and 1280x720 frames, tracked once by Me
 solved to metric geometry; then each renderer draws the shipped ``classic-rectangle-black``
 glasses at that pose, same camera, same size, and reads the pixels back:
 
-* tryon: camera frame upload + background + head occluder + PBR + lens transmission, 4x MSAA
-  (and without MSAA), one RGB readback into a preallocated buffer;
+* tryon: camera frame upload + background + head occluder + PBR + backdrop copy + lens
+  transmission, anti-aliased by each mode (``auto`` picks FXAA on software GL, 4x MSAA on a
+  GPU; ``none`` is the floor), one RGB readback into a preallocated buffer;
 * pyrender (EGL OffscreenRenderer): the glasses alone on a flat background, its own
   metallic-roughness shading, colour + depth readback (pyrender always reads both).
 
-Prints median and p95 milliseconds and pyrender / tryon ratios. Ours is timed first; pyrender
+Prints the GL renderer, the load average, median and p95 milliseconds per anti-aliasing mode
+(the mode ``auto`` chose is marked) and pyrender / tryon ratios. Ours is timed first; pyrender
 then makes its own EGL context current, so the runs do not interleave. The target is 8 ms at
-640x480; on llvmpipe multisampled rasterisation of the ~11k product triangles is most of the
-4x MSAA row (compare the no-MSAA row); on a GPU it is close to free.
+640x480; on llvmpipe multisampled rasterisation of the ~11k product triangles costs several
+times the single-sampled frame (compare the msaa and none rows), the FXAA pass a fraction of a
+millisecond; on a GPU MSAA is close to free.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from skimage import data
 
 from tryon.catalog.asset import Asset
 from tryon.catalog.catalog import Catalog
+from tryon.render.antialias import AntialiasMode, choose_antialias
+from tryon.render.context import create_context, describe
 from tryon.render.fit import eyewear_part, fit_eyewear
 from tryon.render.renderer import Renderer, WornProduct
 from tryon.tracking.camera import CameraIntrinsics
@@ -43,11 +48,12 @@ from tryon.tracking.solve import solve_geometry
 
 PRODUCT = "classic-rectangle-black"
 SIZES = ((640, 480), (1280, 720))
+MODES: tuple[AntialiasMode, ...] = ("fxaa", "msaa", "none")
 
 
 def scene_frame(width: int, height: int) -> NDArray[np.uint8]:
     """The astronaut scaled to the frame's height, centred on a grey canvas."""
-    photo = Image.fromarray(data.astronaut()).resize((height, height), Image.LANCZOS)
+    photo = Image.fromarray(data.astronaut()).resize((height, height), Image.Resampling.LANCZOS)
     canvas = np.full((height, width, 3), 90, np.uint8)
     x = (width - height) // 2
     canvas[:, x : x + height] = np.asarray(photo)
@@ -82,9 +88,13 @@ def stats(ms: list[float]) -> tuple[float, float]:
 
 
 def bench_tryon(
-    asset: Asset, frame: NDArray[np.uint8], face: FaceGeometry, samples: int, frames: int
+    asset: Asset,
+    frame: NDArray[np.uint8],
+    face: FaceGeometry,
+    antialias: AntialiasMode,
+    frames: int,
 ) -> list[float]:
-    with Renderer(samples=samples) as renderer:
+    with Renderer(antialias=antialias) as renderer:
         out = np.empty_like(frame)
         products = [WornProduct(asset)]
         with renderer.ctx:  # current on this thread while timed
@@ -134,14 +144,17 @@ def main() -> None:
     asset = Catalog.default().load_asset(PRODUCT)
     scenes = {size: scene_frame(*size) for size in SIZES}
     faces = {size: track(frame) for size, frame in scenes.items()}
+    ctx = create_context()
+    gl_name, auto = describe(ctx), choose_antialias(ctx, "auto")
+    ctx.release()
     rows: list[tuple[str, str, float, float]] = []
     ours: dict[tuple[int, int], float] = {}
     for size in SIZES:
-        for samples in (4, 0):
-            med, p95 = stats(bench_tryon(asset, scenes[size], faces[size], samples, args.frames))
-            label = f"tryon, {samples}x MSAA" if samples else "tryon, no MSAA"
+        for mode in MODES:
+            med, p95 = stats(bench_tryon(asset, scenes[size], faces[size], mode, args.frames))
+            label = f"tryon, {mode}" + (" (auto)" if mode == auto else "")
             rows.append((f"{size[0]}x{size[1]}", label, med, p95))
-            if samples == 4:
+            if mode == auto:
                 ours[size] = med
     notes = []
     for size in SIZES:
@@ -151,7 +164,9 @@ def main() -> None:
             continue
         med, p95 = stats(result)
         rows.append((f"{size[0]}x{size[1]}", "pyrender (glasses only)", med, p95))
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"render + readback, {PRODUCT} ({asset.triangle_count} triangles), {args.frames} frames")
+    print(f"GL: {gl_name}; antialias 'auto' = {auto}; load average {load} ({os.cpu_count()} CPUs)")
     print(f"{'size':>10} | {'renderer':<26} | {'median ms':>9} | {'p95 ms':>7} | {'fps':>6}")
     print("-" * 72)
     for size_s, label, med, p95 in rows:
@@ -159,7 +174,7 @@ def main() -> None:
     for size_s, label, med, _ in rows:
         if label.startswith("pyrender"):
             w, h = (int(v) for v in size_s.split("x"))
-            print(f"{size_s}: pyrender / tryon (4x MSAA) median = {med / ours[(w, h)]:.2f}")
+            print(f"{size_s}: pyrender / tryon ({auto}) median = {med / ours[(w, h)]:.2f}")
     for note in notes:
         print(note)
 

@@ -1,5 +1,5 @@
-"""Lenses: transmission tints the camera frame seen through them, mirror coatings reflect,
-the alpha-blend fallback blends, ``intensity`` fades the tint."""
+"""Lenses: transmission tints the camera frame seen through them (and a temple behind them),
+mirror coatings reflect, the alpha-blend fallback blends, ``intensity`` fades the tint."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import colorsys
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.ndimage import binary_erosion
 
-from tests.render.conftest import LENS_X, synthetic_face, synthetic_glasses
-from tryon.catalog.asset import Material
+from tests.render.conftest import LENS_X, silhouette, synthetic_face, synthetic_glasses
+from tryon.catalog.asset import Asset, Material
 from tryon.render.fit import fit_eyewear
 from tryon.render.renderer import Renderer, WornProduct
 from tryon.tracking.camera import CameraIntrinsics
@@ -92,3 +93,32 @@ def test_alpha_blend_fallback_mixes_the_tint_over_the_frame(renderer: Renderer) 
     for r, g, b in seen:
         assert g > r and g > b  # green tint
         assert 40 < g < 225  # neither the background nor an opaque lens
+
+
+def test_a_temple_behind_a_lens_shows_through_it_tinted(renderer: Renderer) -> None:
+    """Head turned toward its right: the far (red, left) temple runs behind the far lens
+    (the head occluder is off: it would hide the part of the temple behind the cheek)."""
+    camera = CameraIntrinsics.from_fov(640, 480)
+    face = synthetic_face(camera, yaw_deg=35.0)
+    glasses = synthetic_glasses()
+    pose = fit_eyewear(face, glasses)
+    lenses = Asset(tuple(p for p in glasses.primitives if p.material.is_lens))
+    behind = silhouette(lenses, pose, camera) & silhouette(
+        glasses, pose, camera, parts=("temple_left",)
+    )
+    behind = binary_erosion(behind)  # away from antialiased edges
+    assert behind.sum() > 60
+    frame = np.full((480, 640, 3), 200, np.uint8)
+    seen = {}
+    renderer.occlusion = False
+    try:
+        for intensity in (1.0, 0.0):
+            out = renderer.render(frame, [face], [WornProduct(glasses, intensity=intensity)])
+            seen[intensity] = out[behind].astype(np.float64)
+    finally:
+        renderer.occlusion = True
+    for rgb in seen.values():
+        r, g, b = rgb.T
+        assert ((r > g + 20) & (r > b + 20)).mean() > 0.9  # the red temple, not the frame
+    tinted, clear = (seen[i].mean(axis=0) for i in (1.0, 0.0))
+    assert tinted[0] < clear[0] - 20, (tinted, clear)  # seen through the grey tint

@@ -172,18 +172,15 @@ def _rotation_between(
     a: NDArray[np.float64], b: NDArray[np.float64], max_deg: float
 ) -> NDArray[np.float64]:
     """The smallest rotation taking direction ``a`` toward ``b``, by at most ``max_deg``."""
-    a = a / np.linalg.norm(a)
-    b = b / np.linalg.norm(b)
-    axis = np.cross(a, b)
-    s = float(np.linalg.norm(axis))
+    ax, ay, az = (float(c) for c in a / math.sqrt(float(a @ a)))
+    bx, by, bz = (float(c) for c in b / math.sqrt(float(b @ b)))
+    kx, ky, kz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx  # a x b (np.cross is slow)
+    s = math.sqrt(kx * kx + ky * ky + kz * kz)
     if s < 1e-12:
         return np.eye(3)
-    angle = min(math.atan2(s, float(np.dot(a, b))), math.radians(max_deg))
-    k = axis / s
-    kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
-    out: NDArray[np.float64] = (
-        np.eye(3) + math.sin(angle) * kx + (1.0 - math.cos(angle)) * (kx @ kx)
-    )
+    angle = min(math.atan2(s, ax * bx + ay * by + az * bz), math.radians(max_deg))
+    k = np.array([[0.0, -kz, ky], [kz, 0.0, -kx], [-ky, kx, 0.0]]) / s
+    out: NDArray[np.float64] = np.eye(3) + math.sin(angle) * k + (1.0 - math.cos(angle)) * (k @ k)
     return out
 
 

@@ -73,6 +73,10 @@ def flipped_projection(camera: CameraIntrinsics) -> NDArray[np.float32]:
     return p
 
 
+#: The 8 corners of the unit cube, to span a bounding box.
+_UNIT_CUBE = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], dtype=np.float64)
+
+
 def _rotation(yaw_deg: float, pitch_deg: float) -> NDArray[np.float64]:
     y, p = math.radians(yaw_deg), math.radians(pitch_deg)
     ry = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
@@ -100,7 +104,7 @@ def _check_out(out: NDArray[np.uint8], shape: tuple[int, ...]) -> NDArray[np.uin
 def _screen_box(draws: Sequence[_Draw], camera: CameraIntrinsics) -> Box | None:
     """The pixels the products may cover (their parts' bounding boxes projected, two pixels
     of margin for antialiasing), clipped to the frame; None if none is in view."""
-    corners = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], dtype=np.float64)
+    corners = _UNIT_CUBE
     points = []
     for d in draws:
         for part, (lo, hi) in d.gpu.part_bounds.items():
