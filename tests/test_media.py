@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from tryon.media import MediaError, VideoWriter, read_image, read_video, write_image
+from tryon.media import (
+    MediaError,
+    VideoWriter,
+    read_frames,
+    read_image,
+    read_video,
+    write_image,
+)
 
 
 def test_png_round_trip_is_exact(tmp_path: Path, astronaut: NDArray[np.uint8]) -> None:
@@ -38,6 +45,26 @@ def test_video_round_trip_with_timestamps(tmp_path: Path, astronaut: NDArray[np.
     assert [f.timestamp_ms for f in got] == [round(i * 1000 / 30) for i in range(10)]
     # H.264 is lossy, but the picture is the same picture.
     assert np.abs(got[0].image.astype(int) - astronaut).mean() < 4.0
+
+
+def test_read_frames_gives_an_image_or_a_video_as_timed_frames(
+    tmp_path: Path, astronaut: NDArray[np.uint8]
+) -> None:
+    write_image(tmp_path / "a.png", astronaut)
+    count, fps, frames = read_frames(tmp_path / "a.png")
+    (ts, image), *rest = list(frames)
+    assert (count, fps, ts, rest) == (1, 0.0, 0, [])
+    assert np.array_equal(image, astronaut)
+    with VideoWriter(tmp_path / "v.mkv", 25.0, (512, 512)) as w:
+        for _ in range(3):
+            w.write(astronaut)
+    count, fps, frames = read_frames(tmp_path / "v.mkv")
+    got = list(frames)
+    assert fps == pytest.approx(25.0) and count in (0, 3)
+    assert [t for t, _ in got] == [0, 40, 80]
+    assert all(f.shape == (512, 512, 3) and f.dtype == np.uint8 for _, f in got)
+    with pytest.raises(MediaError, match="no such file"):
+        read_frames(tmp_path / "missing.mp4")
 
 
 def test_a_failed_video_write_leaves_nothing(tmp_path: Path) -> None:

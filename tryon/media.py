@@ -25,17 +25,21 @@ from tryon.frames import validate_frame
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "VIDEO_SUFFIXES",
     "MediaError",
     "VideoFrame",
     "VideoWriter",
     "atomic_path",
     "is_image_path",
+    "read_frames",
     "read_image",
     "read_video",
     "write_image",
 ]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
+#: Video files that :class:`VideoWriter` writes (H.264 in these containers).
+VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
 
 
 class MediaError(Exception):
@@ -123,6 +127,15 @@ def read_video(path: Path) -> tuple[int, float, Iterator[VideoFrame]]:
             container.close()
 
     return count, fps, frames()
+
+
+def read_frames(path: Path) -> tuple[int, float, Iterator[tuple[int, NDArray[np.uint8]]]]:
+    """An image or a video as ``(frame count or 0 if unknown, fps, (timestamp_ms, rgb)
+    pairs)``; an image is one frame at time 0 and fps 0."""
+    if is_image_path(path):
+        return 1, 0.0, iter([(0, read_image(path))])
+    count, fps, frames = read_video(path)
+    return count, fps, ((f.timestamp_ms, f.image) for f in frames)
 
 
 class VideoWriter:

@@ -9,12 +9,9 @@ Frames without a face are written unchanged. Product ids come from ``tryon produ
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
 from tqdm import tqdm
 
 from tryon.catalog.catalog import Catalog
@@ -22,18 +19,16 @@ from tryon.catalog.look import Look, LookItem
 from tryon.cli import CliError
 from tryon.engine import Engine, EngineOptions
 from tryon.media import (
+    VIDEO_SUFFIXES,
     MediaError,
     VideoWriter,
     is_image_path,
-    read_image,
-    read_video,
+    read_frames,
     write_image,
 )
 from tryon.tracking.camera import DEFAULT_HFOV_DEG
 
 __all__ = ["register", "run"]
-
-VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
 
 
 def register(subparsers: Any) -> None:
@@ -81,14 +76,6 @@ def _look(products: list[str], intensity: float, catalog: Catalog) -> Look:
         raise CliError(str(exc)) from None
 
 
-def _frames(path: Path) -> tuple[int, float, Iterator[tuple[int, NDArray[np.uint8]]]]:
-    """(frame count, fps, (timestamp_ms, rgb) pairs) for an image or a video."""
-    if is_image_path(path):
-        return 1, 0.0, iter([(0, read_image(path))])
-    count, fps, frames = read_video(path)
-    return count, fps, ((f.timestamp_ms, f.image) for f in frames)
-
-
 def run(args: argparse.Namespace) -> int:
     src: Path = args.input
     out: Path = args.output
@@ -111,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     frames_done = frames_with_faces = 0
     try:
         with Engine(options, catalog=catalog) as engine:
-            count, fps, frames = _frames(src)
+            count, fps, frames = read_frames(src)
             writer: VideoWriter | None = None
             try:
                 for ts, rgb in tqdm(frames, total=count or None, unit="frame", disable=None):

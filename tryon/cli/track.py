@@ -5,31 +5,27 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from tqdm import tqdm
 
 from tryon.cli import CliError
 from tryon.engine import Engine, EngineOptions
 from tryon.media import (
+    VIDEO_SUFFIXES,
     MediaError,
     VideoWriter,
     atomic_path,
     is_image_path,
-    read_image,
-    read_video,
+    read_frames,
     write_image,
 )
 from tryon.tracking.camera import DEFAULT_HFOV_DEG
 from tryon.tracking.geometry import FaceGeometry
 
 __all__ = ["face_record", "register"]
-
-VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
 
 
 def register(subparsers: Any) -> None:
@@ -74,15 +70,6 @@ def face_record(face: FaceGeometry) -> dict[str, Any]:
     }
 
 
-def _frames(path: Path) -> tuple[int, float, Iterator[tuple[int, NDArray[np.uint8]]]]:
-    """(frame count, fps, (timestamp_ms, rgb) pairs) for an image or a video."""
-    if is_image_path(path):
-        image = read_image(path)
-        return 1, 0.0, iter([(0, image)])
-    count, fps, frames = read_video(path)
-    return count, fps, ((f.timestamp_ms, f.image) for f in frames)
-
-
 def run(args: argparse.Namespace) -> int:
     src: Path = args.input
     out: Path = args.output
@@ -104,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     size = (0, 0)
     try:
         with Engine(options) as engine:
-            count, fps, frames = _frames(src)
+            count, fps, frames = read_frames(src)
             writer: VideoWriter | None = None
             try:
                 progress = tqdm(
