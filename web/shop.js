@@ -11,6 +11,7 @@ const state = {
   selected: params.get("product"),
   source: params.get("source") ?? "auto",
   tryon: null,
+  report: null,
 };
 
 const CATEGORY_LABELS = { eyewear: "Glasses", glasses: "Glasses", sunglasses: "Sunglasses", makeup: "Makeup",
@@ -88,6 +89,7 @@ function select(id) {
   state.selected = id;
   renderGrid();
   renderDetails();
+  renderMeasurements();
   const url = new URL(location.href);
   if (id) url.searchParams.set("product", id); else url.searchParams.delete("product");
   history.replaceState(null, "", url);
@@ -100,26 +102,38 @@ function overlay(text) {
 }
 
 const MEASURE_LABELS = {
-  pd_mm: ["Pupillary distance", "mm"], face_width_mm: ["Face width", "mm"],
-  face_shape: ["Face shape", ""], frame_width_mm: ["Best frame width", "mm"],
+  pd: "Pupillary distance", face_width: "Face width", temple_width: "Temple width",
+  nose_bridge_width: "Nose bridge", face_height: "Face height",
 };
 
-function renderMeasurements(report) {
-  const list = $("measure-list");
-  list.replaceChildren();
-  for (const [key, value] of Object.entries(report)) {
-    if (value == null || typeof value === "object") continue;
-    const [name, unit] = MEASURE_LABELS[key]
-      ?? [key.replace(/_mm$/, "").replaceAll("_", " "), key.endsWith("_mm") ? "mm" : ""];
+/** The measurement panel from the server's report (docs/protocol.md, "measurements"). */
+function renderMeasurements(report = state.report) {
+  state.report = report;
+  const face = report?.faces?.[0];
+  const rows = [];
+  if (!face) {
+    rows.push(["Looking for your face…", ""]);
+  } else if (face.status === "withheld") {
+    rows.push(["Face the camera and hold still…", ""]);
+  } else {
+    for (const [name, label] of Object.entries(MEASURE_LABELS)) {
+      const v = face.values[name];
+      if (v) rows.push([label, `${v.value_mm.toFixed(1)} ± ${v.uncertainty_mm.toFixed(1)} mm`]);
+    }
+    if (face.face_shape) rows.push(["Face shape", face.face_shape.shape]);
+    const fit = face.fit.find((f) => f.product_id === state.selected);
+    if (fit) rows.push(["This frame", fit.verdict]);
+  }
+  $("measure-list").replaceChildren(...rows.map(([name, value]) => {
     const row = document.createElement("div");
     const dt = document.createElement("dt");
     const dd = document.createElement("dd");
-    dt.textContent = name.charAt(0).toUpperCase() + name.slice(1);
-    dd.textContent = typeof value === "number" ? `${value.toFixed(unit ? 1 : 2)} ${unit}`.trim()
-      : String(value);
+    dt.textContent = name;
+    dd.textContent = value;
+    if (name === "This frame") dd.dataset.verdict = value;
     row.append(dt, dd);
-    list.append(row);
-  }
+    return row;
+  }));
 }
 
 const ERROR_TEXT = {

@@ -55,6 +55,12 @@ def test_frames_return_with_their_timestamps_and_face_events(
         assert len(steps) > 30 and (frames >= 1).all(), steps
         assert np.abs(steps - 3000 * frames).max() <= 3, steps
         assert (peer.frames[-1].width, peer.frames[-1].height) == (640, 480)
+        report = await peer.wait_for(lambda m: m["type"] == "measurements")
+        face = report["faces"][0]
+        assert face["face"] == 0 and face["status"] in ("ok", "withheld")
+        if face["status"] == "ok":
+            pd = face["values"]["pd"]
+            assert 50 < pd["value_mm"] < 80 and pd["uncertainty_mm"] > 0
         await peer.close()
 
     asyncio.run(scenario())

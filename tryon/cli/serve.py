@@ -70,6 +70,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from tryon.catalog.catalog import Catalog
+    from tryon.catalog.errors import CatalogError
     from tryon.server.app import create_app
     from tryon.server.config import IceServer, ServerConfig
     from tryon.server.parts import default_engine_factory, default_shelf
@@ -103,8 +105,12 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    shelf = default_shelf(config)
-    app = create_app(config, shelf, default_engine_factory(config))
+    try:
+        catalog = Catalog.default()
+    except CatalogError as exc:
+        raise CliError(f"cannot load the product catalog: {exc}") from None
+    shelf = default_shelf(config, catalog)
+    app = create_app(config, shelf, default_engine_factory(config, catalog))
     scheme = "https" if ssl_context else "http"
     mode = "engine on" if config.engine else "echo: engine off"
     print(

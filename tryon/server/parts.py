@@ -44,20 +44,23 @@ class CatalogThumbnails:
             self._renderer = None
 
 
-def default_shelf(config: ServerConfig, catalog: Catalog | None = None) -> ProductShelf:
-    catalog = catalog or Catalog.default()
+def default_shelf(config: ServerConfig, catalog: Catalog) -> ProductShelf:
     return ProductShelf(catalog.products(), CatalogThumbnails(catalog, config.thumbnail_size))
 
 
-def default_engine_factory(config: ServerConfig) -> EngineFactory | None:
-    """``Engine()`` per session, or ``None`` (echo) when ``config.engine`` is off."""
+def default_engine_factory(config: ServerConfig, catalog: Catalog) -> EngineFactory | None:
+    """A measuring :class:`~tryon.engine.Engine` per session, sharing ``catalog`` (its
+    assets load once), or ``None`` (echo) when ``config.engine`` is off."""
     if not config.engine:
         return None
     # Imported now, not at the first shopper: MediaPipe's import is slow and warms caches.
-    from tryon.engine import Engine
+    from tryon.engine import Engine, EngineOptions
+    from tryon.measure.measurements import MeasureOptions
+
+    options = EngineOptions(measure=MeasureOptions())
 
     def make() -> FrameEngine:
-        return Engine()
+        return Engine(options, catalog=catalog)
 
     return make
 
@@ -66,8 +69,9 @@ def default_engine_factory(config: ServerConfig) -> EngineFactory | None:
 def serve_in_background(config: ServerConfig) -> Iterator[BackgroundServer]:
     """The full server (shipped catalog, engine per ``config.engine``) on its own thread,
     on ``config.host`` and ``config.port`` (0 picks a free port)."""
-    shelf = default_shelf(config)
-    factory = default_engine_factory(config)
+    catalog = Catalog.default()
+    shelf = default_shelf(config, catalog)
+    factory = default_engine_factory(config, catalog)
     try:
         with BackgroundServer(
             lambda: create_app(config, shelf, factory), config.host, config.port
