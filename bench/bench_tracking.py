@@ -10,6 +10,7 @@ Usage: .venv/bin/python bench/bench_tracking.py [--frames 300]
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import cv2
@@ -59,6 +60,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--frames", type=int, default=300)
     args = parser.parse_args()
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average (1/5/15 min) at start: {load} on {os.cpu_count()} cores")
     header = f"{'case':<14}" + "".join(f"{s + ' med/p95 ms':>26}" for s in STAGES)
     print(header + f"{'fps':>8}{'faces':>9}")
     print("-" * (len(header) + 17))
@@ -69,6 +72,7 @@ def main() -> None:
         )
         print(f"{name:<14}{cells}{fps:>8.1f}{found:>5}/{args.frames}")
     print("\ntarget: tracking median <= 12 ms at 640x480")
+    print("load average at end: " + "/".join(f"{x:.1f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":
