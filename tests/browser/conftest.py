@@ -153,7 +153,8 @@ SHOP_PAGES = {
   window.events = [];
   const w = document.getElementById("w");
   for (const t of ["ready", "face-found", "look-changed", "error"]) {
-    w.addEventListener(t, (e) => window.events.push({ type: t, code: e.detail.code }));
+    w.addEventListener(t, (e) => window.events.push(
+      { type: t, code: e.detail.code, session: e.detail.session }));
   }
 </script>""",
 }

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
 from conftest import Origins
 from playwright.sync_api import Browser, Page
+
+from tryon.server.app import SESSIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -89,5 +92,27 @@ def test_widget_element_errors_and_snapshot(browser: Browser, origins: Origins) 
             "document.getElementById('w').snapshot().then((b) => [b.type, b.size])"
         )
         assert blob[0] == "image/png" and blob[1] > 10_000
+    finally:
+        page.close()
+
+
+def test_widget_reconnects_after_the_server_drops_it(browser: Browser, origins: Origins) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(f"{origins.shop}/widget.html")
+        page.wait_for_function("window.events.some((e) => e.type === 'face-found')", timeout=60_000)
+        first = page.evaluate("window.events.find((e) => e.type === 'ready').session")
+        sessions = origins.server.app[SESSIONS]
+        origins.server.call(lambda: asyncio.ensure_future(sessions.close_all()))
+        page.wait_for_function(
+            "window.events.filter((e) => e.type === 'ready').length === 2", timeout=30_000
+        )
+        errors = page.evaluate("window.events.filter((e) => e.type === 'error').map((e) => e.code)")
+        assert "connection-lost" in errors
+        second = page.evaluate("window.events.filter((e) => e.type === 'ready')[1].session")
+        assert second != first
+        page.wait_for_function(  # the new session streams and tracks again
+            "window.events.filter((e) => e.type === 'face-found').length === 2", timeout=30_000
+        )
     finally:
         page.close()

@@ -6,6 +6,7 @@ import asyncio
 import json
 import math
 import re
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -158,3 +159,10 @@ def metric(url: str, name: str) -> float:
 
 def session_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("tryon-session-")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port

@@ -5,21 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import AstronautTrack, connect, get
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from conftest import AstronautTrack, connect, free_port, get
 
 
 def _files(root: Path) -> set[Path]:
@@ -34,7 +26,7 @@ def test_a_session_writes_no_files_and_logs_no_face_data(
     home, tmp, work = tmp_path / "home", tmp_path / "tmp", tmp_path / "work"
     for d in (home, tmp, work):
         d.mkdir()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HOME": str(home), "TMPDIR": str(tmp), "XDG_CACHE_HOME": str(home)}
     tryon = Path(sys.executable).with_name("tryon")
     server = subprocess.Popen(
