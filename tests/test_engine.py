@@ -11,6 +11,7 @@ from tryon.engine import Engine, EngineOptions
 from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
 from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
+from tryon.tracking.stabilizer import StabilizerOptions
 from tryon.tracking.synthetic import similarity, warp
 
 FACE_CENTER = (225.0, 125.0)
@@ -106,6 +107,30 @@ def test_options_and_lifecycle_errors(astronaut: NDArray[np.uint8]) -> None:
         e.process(astronaut)
     with pytest.raises(RuntimeError, match="after close"):
         e.process(astronaut)
+
+
+def test_the_geometry_stage_filters_the_pose_not_the_mesh(astronaut: NDArray[np.uint8]) -> None:
+    """Same frames through an engine with and without the pose filter: one mesh (on the face in
+    the image), two poses once the filter has a past."""
+    rng = np.random.default_rng(3)
+    frames = [
+        np.clip(astronaut + rng.normal(0, 6, astronaut.shape), 0, 255).astype(np.uint8)
+        for _ in range(6)
+    ]
+    runs = []
+    for options in (StabilizerOptions(), StabilizerOptions(filter_pose=False)):
+        with Engine(EngineOptions(stabilizer=options)) as e:
+            faces = []
+            for i, frame in enumerate(frames):
+                e.process(frame, timestamp_ms=1000 + 33 * i)
+                assert e.last_result is not None
+                faces.append(e.last_result.faces[0])
+            runs.append(faces)
+    filtered, unfiltered = runs
+    for i, (a, b) in enumerate(zip(filtered, unfiltered, strict=True)):
+        assert np.array_equal(a.vertices, b.vertices)
+        same_pose = np.allclose(a.rotation, b.rotation, atol=1e-12)
+        assert same_pose == (i == 0)  # the first frame starts the filter
 
 
 @pytest.mark.slow
