@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 
-from conftest import CHROMIUM, chromium_args, write_fake_camera
+from harness import CHROMIUM, chromium_args, write_fake_camera
 from playwright.sync_api import Page, sync_playwright
 
 from tryon.server import ServerConfig

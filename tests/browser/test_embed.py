@@ -7,10 +7,11 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from conftest import Origins
 from playwright.sync_api import Browser, Page
 
 from tryon.server.app import SESSIONS
+
+from .harness import Origins
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

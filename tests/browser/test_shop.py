@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COUNT_FRAMES_JS, Origins, grab, launch, wait_for_metric
 from PIL import Image
 from playwright.sync_api import Browser, Page, Playwright
+
+from .harness import COUNT_FRAMES_JS, Origins, grab, launch, wait_for_metric
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from conftest import AstronautTrack, connect
+from peer import AstronautTrack, connect
 from skimage import data
 
 

@@ -11,11 +11,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from .peer import free_port
 
 TRYON = str(Path(sys.executable).with_name("tryon"))
 

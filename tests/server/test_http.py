@@ -8,11 +8,12 @@ import json
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import AstronautTrack, connect, get, metric, post_offer
 from PIL import Image
 
 from tryon.server import BackgroundServer, ServerConfig
 from tryon.server.parts import serve_in_background
+
+from .peer import AstronautTrack, connect, get, metric, post_offer
 
 SHOP = "http://localhost:9999"
 

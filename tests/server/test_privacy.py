@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import AstronautTrack, connect, free_port, get
+from .peer import AstronautTrack, connect, free_port, get
 
 
 def _files(root: Path) -> set[Path]:

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
-from conftest import AstronautTrack
 
 from tryon.server.metrics import FrameStats
 from tryon.server.relay import LatestSlot, ProcessedVideoTrack
+
+from .peer import AstronautTrack
 
 
 def test_latest_slot_keeps_only_the_newest_item() -> None:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import AstronautTrack, connect, metric, session_threads
 from PIL import Image
 
 from tryon.server import BackgroundServer, ServerConfig
 from tryon.server.parts import serve_in_background
+
+from .peer import AstronautTrack, connect, metric, session_threads
 
 TIMEOUT_S = 2.0
 

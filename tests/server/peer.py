@@ -1,0 +1,163 @@
+"""A real WebRTC client in Python (aiortc) sending the astronaut photo, and small HTTP
+helpers, for the server tests (also run as a script's imports by ``peer_process.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import socket
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc.mediastreams import MediaStreamError
+from av import VideoFrame
+from numpy.typing import NDArray
+
+WIDTH, HEIGHT = 640, 480
+
+
+class AstronautTrack(VideoStreamTrack):  # type: ignore[misc]
+    """640x480 @ 30 fps: the photo on grey, drifting a few pixels (a head that moves)."""
+
+    def __init__(self, photo: NDArray[np.uint8]) -> None:
+        super().__init__()
+        self._photo = photo
+        self._n = 0
+
+    def frame_at(self, n: int) -> NDArray[np.uint8]:
+        canvas = np.full((HEIGHT, WIDTH, 3), 90, np.uint8)
+        dx = round(6 * math.sin(n / 15))
+        h, w = self._photo.shape[:2]
+        x0 = (WIDTH - w) // 2 + dx
+        canvas[: min(h, HEIGHT), x0 : x0 + w] = self._photo[:HEIGHT]
+        return canvas
+
+    async def recv(self) -> VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = VideoFrame.from_ndarray(self.frame_at(self._n), format="rgb24")
+        frame.pts, frame.time_base = pts, time_base
+        self._n += 1
+        return frame
+
+
+@dataclass
+class Peer:
+    """One connected client: its peer connection, the frames and messages it got back."""
+
+    pc: RTCPeerConnection
+    channel: Any
+    session: str
+    frames: list[VideoFrame] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def send(self, **message: Any) -> None:
+        self.channel.send(json.dumps(message))
+
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+    ) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        seen = 0
+        while asyncio.get_running_loop().time() < deadline:
+            for msg in self.messages[seen:]:
+                if predicate(msg):
+                    return msg
+            seen = len(self.messages)
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no matching message in {timeout} s; got {self.messages}")
+
+    async def wait_frames(self, count: int, timeout: float = 30.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.frames) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"only {len(self.frames)} frames back in {timeout} s")
+            await asyncio.sleep(0.02)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self.pc.close()
+
+
+async def post_offer(url: str, body: bytes | str) -> tuple[int, dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{url}/offer", data=body, headers={"Content-Type": "application/json"}) as resp,
+    ):
+        return resp.status, await resp.json()
+
+
+async def make_offer(pc: RTCPeerConnection) -> str:
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp: str = pc.localDescription.sdp
+    return sdp
+
+
+async def connect(url: str, track: VideoStreamTrack) -> Peer:
+    """Offer ``track`` plus the ``tryon`` data channel; raise on a non-200 answer."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(track)
+    channel = pc.createDataChannel("tryon")
+    status, body = await post_offer(url, json.dumps({"sdp": await make_offer(pc), "type": "offer"}))
+    if status != 200:
+        await pc.close()
+        raise AssertionError(f"offer refused: {status} {body}")
+    peer = Peer(pc, channel, body["session"])
+    channel.on("message", lambda raw: peer.messages.append(json.loads(raw)))
+    received: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    @pc.on("track")  # type: ignore[misc]
+    def on_track(remote: Any) -> None:
+        received.set_result(remote)
+
+    await pc.setRemoteDescription(RTCSessionDescription(body["sdp"], body["type"]))
+    remote = await asyncio.wait_for(received, 10)
+
+    async def collect() -> None:
+        try:
+            while True:
+                peer.frames.append(await remote.recv())
+        except MediaStreamError:
+            pass
+
+    peer._tasks.append(asyncio.create_task(collect()))
+    return peer
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """A plain blocking GET (status, headers, body); HTTP errors are returned, not raised."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def metric(url: str, name: str) -> float:
+    """One sample from ``GET /metrics``."""
+    text = get(f"{url}/metrics")[2].decode()
+    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
+    assert match, f"{name} not in /metrics:\n{text}"
+    return float(match.group(1))
+
+
+def session_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("tryon-session-")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
