@@ -19,7 +19,11 @@ class CliError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tryon", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="tryon",
+        description="Real-time virtual try-on and face mapping: serve the browser try-on, render"
+        " products onto photos and videos, track and measure faces, manage the catalog.",
+    )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
