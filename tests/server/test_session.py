@@ -19,7 +19,7 @@ from PIL import Image
 from tryon.server import BackgroundServer, ServerConfig
 from tryon.server.parts import serve_in_background
 
-from .peer import AstronautTrack, connect, metric, session_threads
+from .peer import AstronautTrack, Peer, connect, metric, session_threads
 
 TIMEOUT_S = 2.0
 
@@ -147,3 +147,23 @@ def test_vanished_client_is_closed_within_the_timeout(server: BackgroundServer) 
     )
     assert metric(server.url, "tryon_worker_threads") == 0
     assert not session_threads()
+
+
+def test_shutdown_closes_every_session(astronaut_track: Callable[[], AstronautTrack]) -> None:
+    config = ServerConfig(port=0, disconnect_timeout_s=30)
+    with serve_in_background(config) as srv:
+
+        async def open_two() -> list[Peer]:
+            peers = [await connect(srv.url, astronaut_track()) for _ in range(2)]
+            for peer in peers:
+                await peer.wait_frames(5)
+            return peers
+
+        loop = asyncio.new_event_loop()
+        peers = loop.run_until_complete(open_two())
+        assert len(session_threads()) == 2
+    # The server stopped with both clients still connected: on_shutdown closed the sessions.
+    wait_until(lambda: not session_threads(), 5, "worker threads ended")
+    for peer in peers:
+        loop.run_until_complete(peer.close())
+    loop.close()
