@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tryon.server import BackgroundServer, ServerConfig
-from tryon.server.parts import serve_in_background
+from tryon.catalog.catalog import Catalog
+from tryon.server import BackgroundServer, ServerConfig, create_app
+from tryon.server.parts import default_shelf, serve_in_background
+from tryon.server.session import FrameEngine
 
 from .peer import AstronautTrack, Peer, connect, metric, session_threads
 
@@ -167,3 +169,31 @@ def test_shutdown_closes_every_session(astronaut_track: Callable[[], AstronautTr
     for peer in peers:
         loop.run_until_complete(peer.close())
     loop.close()
+
+
+def test_an_engine_that_fails_leaves_the_video_flowing(
+    astronaut_track: Callable[[], AstronautTrack],
+) -> None:
+    from tryon.engine import Engine, EngineOptions
+
+    def misconfigured() -> FrameEngine:
+        return Engine(EngineOptions(max_faces=0))  # raises ValueError in the worker thread
+
+    config = ServerConfig(port=0)
+    shelf = default_shelf(config, Catalog.default())
+    try:
+        with BackgroundServer(lambda: create_app(config, shelf, misconfigured)) as srv:
+
+            async def scenario() -> None:
+                peer = await connect(srv.url, astronaut_track())
+                await peer.wait_frames(20)  # the camera comes back unmodified
+                error = await peer.wait_for(lambda m: m["type"] == "error")
+                assert error["code"] == "engine-failed"
+                assert "ValueError" in error["message"] and "max_faces" in error["message"]
+                peer.send(type="ping", id="p")
+                await peer.wait_for(lambda m: m.get("id") == "p")
+                await peer.close()
+
+            asyncio.run(scenario())
+    finally:
+        shelf.close()

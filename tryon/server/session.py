@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 import numpy as np
@@ -70,7 +70,9 @@ class _FrameReport:
 
     faces: int
     timings_ms: Mapping[str, float]
-    measurements: dict[str, Any] | None = field(default=None)
+    measurements: dict[str, Any] | None = None
+    #: Why the engine failed on this frame (it went back unmodified), else None.
+    failure: str | None = None
 
 
 class Session:
@@ -95,6 +97,7 @@ class Session:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
         self._executor: ThreadPoolExecutor | None = None
         self._engine: FrameEngine | None = None
+        self._engine_failure = ""
         if engine_factory is not None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"tryon-session-{self.id}")
             self._executor.submit(self._open_engine, engine_factory)
@@ -131,7 +134,10 @@ class Session:
         return self.pc.localDescription
 
     def _open_engine(self, factory: EngineFactory) -> None:
-        self._engine = factory()
+        try:
+            self._engine = factory()
+        except Exception as exc:  # reported on the first frame; the video still flows
+            self._engine_failure = f"{type(exc).__name__}: {exc}"
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind != "video" or self._track is not None:
@@ -166,8 +172,9 @@ class Session:
         return out
 
     def _process_sync(self, frame: VideoFrame, look: Look) -> tuple[VideoFrame, _FrameReport]:
-        """Worker thread: decode to RGB, run the engine, wrap the result with the same pts."""
-        assert self._engine is not None
+        """Worker thread: decode to RGB, run the engine, wrap the result with the same pts.
+
+        If the engine fails, the camera frame goes back unmodified (as with no face)."""
         t0 = time.perf_counter()
         rgb = cast(NDArray[np.uint8], frame.to_ndarray(format="rgb24"))
         if frame.pts is not None and frame.time_base is not None:
@@ -175,14 +182,20 @@ class Session:
         else:
             timestamp_ms = None  # the engine's monotonic clock
         t1 = time.perf_counter()
-        out = np.ascontiguousarray(self._engine.process(rgb, look, timestamp_ms))
+        try:
+            if self._engine is None:
+                raise RuntimeError(f"the engine did not start ({self._engine_failure})")
+            out = np.ascontiguousarray(self._engine.process(rgb, look, timestamp_ms))
+            result = self._engine.last_result
+        except Exception as exc:
+            self._last_output = rgb
+            return frame, _FrameReport(0, {}, failure=f"{type(exc).__name__}: {exc}")
         t2 = time.perf_counter()
-        result = self._engine.last_result
         new = VideoFrame.from_ndarray(out, format="rgb24")
         new.pts, new.time_base = frame.pts, frame.time_base
         self._last_output = out
         t3 = time.perf_counter()
-        report = getattr(result, "measurements", None)
+        report = result.measurements
         return new, _FrameReport(
             faces=len(result.faces),
             timings_ms={**result.timings_ms, "convert": ((t1 - t0) + (t3 - t2)) * 1000.0},
@@ -190,6 +203,12 @@ class Session:
         )
 
     def _after_frame(self, report: _FrameReport) -> None:
+        if report.failure is not None:
+            if not self._engine_error_sent:  # once per session; the video goes on
+                self._engine_error_sent = True
+                log.warning("session %s: engine failed, passing frames through", self.id)
+                self._send(protocol.error_message(protocol.ErrorCode.ENGINE_FAILED, report.failure))
+            return
         self.stats.record_stages(report.timings_ms)
         found = report.faces > 0
         if found != self._face_found:
