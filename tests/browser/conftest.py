@@ -22,8 +22,10 @@ def fake_camera(tmp_path_factory: pytest.TempPathFactory, astronaut: NDArray[np.
     return write_fake_camera(tmp_path_factory.mktemp("camera") / "astronaut.y4m", astronaut)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
+    """Playwright's sync API runs an event loop on this thread while it lives: it must stop
+    with this package, or later tests' ``asyncio.run`` fails."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/setup.sh --test installs Debian's chromium")
     with sync_playwright() as pw:
