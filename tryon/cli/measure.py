@@ -15,21 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
 from tryon.catalog.catalog import Catalog
-from tryon.cli import CliError
+from tryon.cli import CliError, add_face_source_arguments, engine_options
 from tryon.engine import Engine, EngineOptions
 from tryon.measure.frame_fit import FrameSize, frame_sizes
 from tryon.measure.measurements import MeasureOptions
 from tryon.measure.report import MeasurementReport
-from tryon.media import MediaError, is_image_path, read_image, read_video
-from tryon.tracking.camera import DEFAULT_HFOV_DEG
+from tryon.media import MediaError, is_image_path, read_frames
 
 __all__ = ["register", "run"]
 
@@ -44,7 +39,7 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("input", type=Path, metavar="IMAGE|VIDEO", help="a photo or a video file")
+    add_face_source_arguments(p, "measure")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     p.add_argument("--card", action="store_true", help="look for an ID-1 card on the forehead")
     p.add_argument(
@@ -53,7 +48,6 @@ def register(subparsers: Any) -> None:
         metavar="ID",
         help="judge the fit of this catalog frame (repeat; default: every eyewear product)",
     )
-    p.add_argument("--max-faces", type=int, default=1, metavar="N", help="faces to measure (1)")
     p.add_argument(
         "--min-frames",
         type=int,
@@ -61,23 +55,7 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help=f"frames that must agree (default: 1 for a photo, {VIDEO_MIN_FRAMES} for a video)",
     )
-    p.add_argument(
-        "--hfov",
-        type=float,
-        default=DEFAULT_HFOV_DEG,
-        metavar="DEG",
-        help="assumed horizontal field of view of the camera (default: %(default)s)",
-    )
     p.set_defaults(func=run)
-
-
-def _frames(path: Path) -> Iterator[tuple[int | None, NDArray[np.uint8]]]:
-    if is_image_path(path):
-        yield None, read_image(path)
-        return
-    _, _, frames = read_video(path)
-    for frame in frames:
-        yield frame.timestamp_ms, frame.image
 
 
 def _sizes(products: list[str] | None, catalog: Catalog) -> list[tuple[str, FrameSize]]:
@@ -90,10 +68,11 @@ def _sizes(products: list[str] | None, catalog: Catalog) -> list[tuple[str, Fram
     return frame_sizes(catalog.get(pid) for pid in products)
 
 
-def measure_file(path: Path, engine_options: EngineOptions) -> MeasurementReport:
+def measure_file(path: Path, options: EngineOptions) -> MeasurementReport:
     """The measurements over every frame of ``path``."""
-    with Engine(engine_options) as engine:
-        for ts, rgb in _frames(path):
+    with Engine(options) as engine:
+        _, _, frames = read_frames(path)
+        for ts, rgb in frames:
             engine.process(rgb, timestamp_ms=ts)
         result = engine.last_result
     if result is None or result.measurements is None:
@@ -103,19 +82,14 @@ def measure_file(path: Path, engine_options: EngineOptions) -> MeasurementReport
 
 def run(args: argparse.Namespace) -> int:
     src: Path = args.input
-    if args.max_faces < 1:
-        raise CliError(f"--max-faces must be at least 1, got {args.max_faces}")
     min_frames = args.min_frames
     if min_frames is None:
         min_frames = 1 if is_image_path(src) else VIDEO_MIN_FRAMES
     try:
-        options = EngineOptions(
-            max_faces=args.max_faces,
-            hfov_deg=args.hfov,
-            measure=MeasureOptions(min_frames=min_frames, card=args.card),
-        )
+        measure = MeasureOptions(min_frames=min_frames, card=args.card)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    options = engine_options(args, measure=measure)
     sizes = _sizes(args.product, Catalog.default())
     try:
         report = measure_file(src, options)

@@ -16,8 +16,8 @@ from tqdm import tqdm
 
 from tryon.catalog.catalog import Catalog
 from tryon.catalog.look import Look, LookItem
-from tryon.cli import CliError
-from tryon.engine import Engine, EngineOptions
+from tryon.cli import CliError, add_face_source_arguments, engine_options
+from tryon.engine import Engine
 from tryon.media import (
     VIDEO_SUFFIXES,
     MediaError,
@@ -26,7 +26,6 @@ from tryon.media import (
     read_frames,
     write_image,
 )
-from tryon.tracking.camera import DEFAULT_HFOV_DEG
 
 __all__ = ["register", "run"]
 
@@ -38,7 +37,7 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("input", type=Path, metavar="IMAGE|VIDEO", help="a photo or a video file")
+    add_face_source_arguments(p, "dress")
     p.add_argument(
         "--product",
         action="append",
@@ -53,14 +52,6 @@ def register(subparsers: Any) -> None:
         default=1.0,
         metavar="F",
         help="lens tint strength in [0, 1] (default: %(default)s)",
-    )
-    p.add_argument("--max-faces", type=int, default=1, metavar="N", help="faces to dress (1)")
-    p.add_argument(
-        "--hfov",
-        type=float,
-        default=DEFAULT_HFOV_DEG,
-        metavar="DEG",
-        help="assumed horizontal field of view of the camera (default: %(default)s)",
     )
     p.set_defaults(func=run)
 
@@ -87,14 +78,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(
             f"{src} is {'an image' if is_image else 'a video'}, so -o must be {kind}, got {out}"
         )
-    if args.max_faces < 1:
-        raise CliError(f"--max-faces must be at least 1, got {args.max_faces}")
     catalog = Catalog.default()
     look = _look(args.product, args.intensity, catalog)
-    try:
-        options = EngineOptions(max_faces=args.max_faces, hfov_deg=args.hfov)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+    options = engine_options(args)
     frames_done = frames_with_faces = 0
     try:
         with Engine(options, catalog=catalog) as engine:

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from tryon.cli import CliError
-from tryon.engine import Engine, EngineOptions
+from tryon.cli import CliError, add_face_source_arguments, engine_options
+from tryon.engine import Engine
 from tryon.media import (
     VIDEO_SUFFIXES,
     MediaError,
@@ -22,7 +22,6 @@ from tryon.media import (
     read_frames,
     write_image,
 )
-from tryon.tracking.camera import DEFAULT_HFOV_DEG
 from tryon.tracking.geometry import FaceGeometry
 
 __all__ = ["face_record", "register"]
@@ -34,19 +33,11 @@ def register(subparsers: Any) -> None:
         help="draw the tracked face mesh and pose on an image or video",
         description=__doc__,
     )
-    p.add_argument("input", type=Path, metavar="IMAGE|VIDEO", help="a photo or a video file")
+    add_face_source_arguments(p, "track")
     p.add_argument(
         "-o", "--output", type=Path, required=True, help="where to write the overlay image/video"
     )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write landmarks/iris/pose")
-    p.add_argument("--max-faces", type=int, default=1, metavar="N", help="faces to track (1)")
-    p.add_argument(
-        "--hfov",
-        type=float,
-        default=DEFAULT_HFOV_DEG,
-        metavar="DEG",
-        help="assumed horizontal field of view of the camera (default: %(default)s)",
-    )
     p.set_defaults(func=run)
 
 
@@ -73,8 +64,6 @@ def face_record(face: FaceGeometry) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     src: Path = args.input
     out: Path = args.output
-    if args.max_faces < 1:
-        raise CliError(f"--max-faces must be at least 1, got {args.max_faces}")
     is_image = is_image_path(src)
     expected = "an image (.png, .jpg, ...)" if is_image else "a video (.mp4, .mkv, ...)"
     if (is_image and not is_image_path(out)) or (
@@ -83,10 +72,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(
             f"{src} is {'an image' if is_image else 'a video'}, so -o must be {expected}, got {out}"
         )
-    try:
-        options = EngineOptions(max_faces=args.max_faces, debug_overlay=True, hfov_deg=args.hfov)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+    options = engine_options(args, debug_overlay=True)
     records: list[dict[str, Any]] = []
     size = (0, 0)
     try:
