@@ -12,8 +12,10 @@ TensorFlow Lite XNNPACK delegate``, absl's ``W0000 ... inference_feedback_manage
 ``GLOG_minloglevel`` nor ``TF_CPP_MIN_LOG_LEVEL`` (absl logging before ``InitializeLog`` and
 TFLite's minimal logger write to stderr unconditionally), and graph threads print them after
 the constructor has returned. So each graph is made on first use, and until it has given
-landmarks (or detections) once, every call runs with file descriptor 2 captured: those known
-lines are dropped and everything else is written back when the call returns.
+landmarks (or detections) once, or for its first `QUIET_CALLS` calls, each call runs with file
+descriptor 2 captured: those known lines are dropped and everything else is written back when
+the call returns. The bound keeps a stream that never shows a face (an empty kiosk, a covered
+camera) from capturing, and serialising on the capture lock, forever.
 ``TRYON_DEBUG=1`` (or this module's logger at DEBUG) shows them all.
 """
 
@@ -62,6 +64,8 @@ _NATIVE_NOISE = re.compile(
     rb"|WARNING: All log messages before absl::InitializeLog\(\) is called"
     rb"|[IW]\d{4} [\d:.]+ +\d+ (inference_feedback_manager|landmark_projection_calculator)\.cc:"
 )
+#: Calls per graph after which its output is no longer captured, face or no face.
+QUIET_CALLS = 90
 #: One capture of file descriptor 2 at a time (trackers may start on several threads).
 _STDERR_LOCK = threading.Lock()
 
@@ -187,6 +191,7 @@ class MediaPipeFaceTracker:
         self._graphs: dict[_Graph, Any] = {}
         #: Graphs whose start-up chatter is over (they have found something once).
         self._settled: set[_Graph] = set()
+        self._quiet_calls: dict[_Graph, int] = {}
         self._crop_boxes: list[Box] = []
         self._frames_since_detection = math.inf
         self._last_ts: int | None = None
@@ -279,7 +284,9 @@ class MediaPipeFaceTracker:
             return self._call(kind, image, timestamp_ms)
         with _quiet_native_startup():
             result = self._call(kind, image, timestamp_ms)
-        if getattr(result, "multi_face_landmarks", None) or getattr(result, "detections", None):
+        calls = self._quiet_calls[kind] = self._quiet_calls.get(kind, 0) + 1
+        found = getattr(result, "multi_face_landmarks", None) or getattr(result, "detections", None)
+        if found or calls >= QUIET_CALLS:
             self._settled.add(kind)
         return result
 
