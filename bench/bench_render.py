@@ -41,10 +41,8 @@ from tryon.render.antialias import AntialiasMode, choose_antialias
 from tryon.render.context import create_context, describe
 from tryon.render.fit import eyewear_part, fit_eyewear
 from tryon.render.renderer import Renderer, WornProduct
-from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
-from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
-from tryon.tracking.solve import solve_geometry
+from tryon.tracking.still import faces_in_still
 
 PRODUCT = "classic-rectangle-black"
 SIZES = ((640, 480), (1280, 720))
@@ -61,15 +59,10 @@ def scene_frame(width: int, height: int) -> NDArray[np.uint8]:
 
 
 def track(frame: NDArray[np.uint8]) -> FaceGeometry:
-    tracker = MediaPipeFaceTracker()
-    try:
-        result = tracker.track(frame, 0)
-    finally:
-        tracker.close()
-    if not result.faces:
+    faces = faces_in_still(frame)
+    if not faces:
         raise SystemExit("bench: the tracker found no face in the benchmark frame")
-    camera = CameraIntrinsics.from_fov(frame.shape[1], frame.shape[0])
-    return solve_geometry(result.faces[0], camera)
+    return faces[0]
 
 
 def timed(fn: Callable[[], object], frames: int, warmup: int = 10) -> list[float]:

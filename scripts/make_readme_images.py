@@ -22,10 +22,8 @@ from skimage.transform import ProjectiveTransform, warp
 
 from tryon.catalog.catalog import Catalog
 from tryon.render.renderer import Renderer, WornProduct
-from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
-from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
-from tryon.tracking.solve import solve_geometry
+from tryon.tracking.still import faces_in_still
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "images"
 SCALE = 2
@@ -50,15 +48,10 @@ def turned(photo: NDArray[np.uint8]) -> NDArray[np.uint8]:
 
 
 def face_in(frame: NDArray[np.uint8]) -> FaceGeometry:
-    tracker = MediaPipeFaceTracker()
-    try:
-        result = tracker.track(frame, 0)
-    finally:
-        tracker.close()
-    if not result.faces:
+    faces = faces_in_still(frame)
+    if not faces:
         raise SystemExit("make_readme_images: no face found")
-    camera = CameraIntrinsics.from_fov(frame.shape[1], frame.shape[0])
-    return solve_geometry(result.faces[0], camera)
+    return faces[0]
 
 
 def save(frame: NDArray[np.uint8], name: str, size: int) -> None:

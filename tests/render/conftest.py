@@ -197,17 +197,11 @@ def synthetic_glasses(lens: Material | None = None, *, frame: Material = FRAME_M
 @pytest.fixture(scope="session")
 def astronaut_face(astronaut: NDArray[np.uint8]) -> FaceGeometry:
     """The astronaut's face, tracked by MediaPipe and solved to metric geometry."""
-    from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
-    from tryon.tracking.solve import solve_geometry
+    from tryon.tracking.still import faces_in_still
 
-    tracker = MediaPipeFaceTracker()
-    try:
-        result = tracker.track(astronaut, 0)
-    finally:
-        tracker.close()
-    assert result.faces, "the tracker found no face on the astronaut photo"
-    camera = CameraIntrinsics.from_fov(astronaut.shape[1], astronaut.shape[0])
-    return solve_geometry(result.faces[0], camera)
+    faces = faces_in_still(astronaut)
+    assert faces, "the tracker found no face on the astronaut photo"
+    return faces[0]
 
 
 @pytest.fixture(scope="session")
