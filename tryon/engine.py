@@ -120,6 +120,12 @@ class Engine:
         """The faces and stage timings of the last processed frame (None before the first)."""
         return self._last_result
 
+    @property
+    def camera(self) -> CameraIntrinsics | None:
+        """The intrinsics in use: ``EngineOptions.camera``, or those assumed for the last
+        frame's size (None before the first frame when none were given)."""
+        return self._camera
+
     def process(
         self,
         frame: NDArray[np.uint8],

@@ -12,20 +12,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from tryon.catalog.catalog import Catalog
 from tryon.catalog.look import Look, LookItem
 from tryon.cli import CliError, add_face_source_arguments, engine_options
-from tryon.engine import Engine
-from tryon.media import (
-    VIDEO_SUFFIXES,
-    MediaError,
-    VideoWriter,
-    is_image_path,
-    read_frames,
-    write_image,
-)
+from tryon.cli.filerun import check_output_kind, process_file
+from tryon.engine import Engine, EngineResult
 
 __all__ = ["register", "run"]
 
@@ -70,43 +61,17 @@ def _look(products: list[str], intensity: float, catalog: Catalog) -> Look:
 def run(args: argparse.Namespace) -> int:
     src: Path = args.input
     out: Path = args.output
-    is_image = is_image_path(src)
-    if is_image != is_image_path(out) or (
-        not is_image and out.suffix.lower() not in VIDEO_SUFFIXES
-    ):
-        kind = "an image (.png, .jpg, ...)" if is_image else "a video (.mp4, .mkv, ...)"
-        raise CliError(
-            f"{src} is {'an image' if is_image else 'a video'}, so -o must be {kind}, got {out}"
-        )
+    check_output_kind(src, out)
     catalog = Catalog.default()
     look = _look(args.product, args.intensity, catalog)
     options = engine_options(args)
-    frames_done = frames_with_faces = 0
-    try:
-        with Engine(options, catalog=catalog) as engine:
-            count, fps, frames = read_frames(src)
-            writer: VideoWriter | None = None
-            try:
-                for ts, rgb in tqdm(frames, total=count or None, unit="frame", disable=None):
-                    dressed = engine.process(rgb, look, timestamp_ms=None if is_image else ts)
-                    result = engine.last_result
-                    frames_with_faces += bool(result is not None and result.faces)
-                    frames_done += 1
-                    if is_image:
-                        write_image(out, dressed)
-                        continue
-                    if writer is None:
-                        writer = VideoWriter(out, fps, (rgb.shape[1], rgb.shape[0]))
-                    writer.write(dressed)
-            except BaseException as exc:
-                if writer is not None:
-                    writer.close(exc)
-                raise
-            if writer is not None:
-                writer.close()
-            elif not is_image:
-                raise CliError(f"{src} has no video frames")
-    except MediaError as exc:
-        raise CliError(str(exc)) from None
-    print(f"{out}: {frames_done} frame(s), a face in {frames_with_faces}")
+    with_faces = 0
+
+    def count_faces(_index: int, _ts: int, result: EngineResult | None) -> None:
+        nonlocal with_faces
+        with_faces += bool(result is not None and result.faces)
+
+    with Engine(options, catalog=catalog) as engine:
+        frames = process_file(engine, src, out, look, count_faces)
+    print(f"{out}: {frames} frame(s), a face in {with_faces}")
     return 0

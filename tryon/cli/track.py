@@ -9,19 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from tryon.cli import CliError, add_face_source_arguments, engine_options
-from tryon.engine import Engine
-from tryon.media import (
-    VIDEO_SUFFIXES,
-    MediaError,
-    VideoWriter,
-    atomic_path,
-    is_image_path,
-    read_frames,
-    write_image,
-)
+from tryon.cli.filerun import check_output_kind, process_file
+from tryon.engine import Engine, EngineResult
+from tryon.media import atomic_path
 from tryon.tracking.geometry import FaceGeometry
 
 __all__ = ["face_record", "register"]
@@ -64,50 +56,21 @@ def face_record(face: FaceGeometry) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     src: Path = args.input
     out: Path = args.output
-    is_image = is_image_path(src)
-    expected = "an image (.png, .jpg, ...)" if is_image else "a video (.mp4, .mkv, ...)"
-    if (is_image and not is_image_path(out)) or (
-        not is_image and out.suffix.lower() not in VIDEO_SUFFIXES
-    ):
-        raise CliError(
-            f"{src} is {'an image' if is_image else 'a video'}, so -o must be {expected}, got {out}"
-        )
+    check_output_kind(src, out)
     options = engine_options(args, debug_overlay=True)
     records: list[dict[str, Any]] = []
-    size = (0, 0)
-    try:
-        with Engine(options) as engine:
-            count, fps, frames = read_frames(src)
-            writer: VideoWriter | None = None
-            try:
-                progress = tqdm(
-                    frames, total=count or None, unit="frame", disable=None, leave=False
-                )
-                for i, (ts, rgb) in enumerate(progress):
-                    size = (rgb.shape[1], rgb.shape[0])
-                    drawn = engine.process(rgb, timestamp_ms=None if is_image else ts)
-                    result = engine.last_result
-                    faces = result.faces if result is not None else ()
-                    records.append(
-                        {"index": i, "timestamp_ms": ts, "faces": [face_record(f) for f in faces]}
-                    )
-                    if is_image:
-                        write_image(out, drawn)
-                    else:
-                        if writer is None:
-                            writer = VideoWriter(out, fps, size)
-                        writer.write(drawn)
-            except BaseException as exc:
-                if writer is not None:
-                    writer.close(exc)
-                raise
-            if writer is not None:
-                writer.close()
-            elif not is_image:
-                raise CliError(f"{src} has no video frames")
-    except MediaError as exc:
-        raise CliError(str(exc)) from None
+
+    def record(index: int, ts: int, result: EngineResult | None) -> None:
+        faces = result.faces if result is not None else ()
+        records.append(
+            {"index": index, "timestamp_ms": ts, "faces": [face_record(f) for f in faces]}
+        )
+
+    with Engine(options) as engine:
+        process_file(engine, src, out, on_frame=record)
+        camera = engine.camera
     if args.json is not None:
+        size = (0, 0) if camera is None else (camera.width, camera.height)
         _write_json(
             args.json,
             {"source": str(src), "width": size[0], "height": size[1], "frames": records},
