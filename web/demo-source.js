@@ -4,6 +4,8 @@
 const WIDTH = 640;
 const HEIGHT = 480;
 const FPS = 30;
+// Where the face is in the demo photo (the astronaut served at /demo/face.jpg).
+const FACE = { x: 0.44, y: 0.27 };
 
 /**
  * A 640x480 @ 30 fps MediaStream of `imageUrl` swaying gently (a few degrees of roll, a few
@@ -19,8 +21,9 @@ export async function demoStream(imageUrl) {
   canvas.width = WIDTH;
   canvas.height = HEIGHT;
   const ctx = canvas.getContext("2d");
-  // The photo fills the frame's height, centred; the motion stays small so the face stays in.
-  const scale = HEIGHT / image.naturalHeight * 1.15;
+  // Framed like a webcam at arm's length: the face about 200 px wide, its centre (FACE, as a
+  // fraction of the demo photo) at the frame's centre; the motion stays small.
+  const scale = (HEIGHT / image.naturalHeight) * 2.1;
   const start = performance.now();
 
   function draw() {
@@ -32,8 +35,7 @@ export async function demoStream(imageUrl) {
     ctx.rotate((3 * Math.PI / 180) * Math.sin(t * 0.5));
     const s = scale * (1 + 0.03 * Math.sin(t * 0.3));
     ctx.scale(s, s);
-    // Shifted down so the face (upper third of the photo) sits near the frame centre.
-    ctx.drawImage(image, -image.naturalWidth / 2, -image.naturalHeight / 2 + 60);
+    ctx.drawImage(image, -FACE.x * image.naturalWidth, -FACE.y * image.naturalHeight);
     ctx.restore();
   }
 
