@@ -70,8 +70,6 @@ class EngineResult:
     #: Wall time per stage, milliseconds, in stage order (plus ``"total"``).
     timings_ms: MappingProxyType[str, float]
     timestamp_ms: int
-    #: Measurements averaged over the frames so far (``EngineOptions.measure``), else None.
-    measurements: MeasurementReport | None = None
 
 
 class _StageTimer:
@@ -149,11 +147,9 @@ class Engine:
             observations = self._stabilizer.update(tracked)
         with timer("geometry"):
             faces = self._stabilizer.filter_poses([solve_geometry(o, camera) for o in observations])
-        measurements = None
         if self._measure is not None:
             with timer("measuring"):
                 self._measure.update(faces, frame)
-                measurements = self._measure.report(self._frame_sizes())
         out = frame
         if faces and look:
             with timer("render"):
@@ -161,8 +157,16 @@ class Engine:
         if faces and self.options.debug_overlay:
             with timer("overlay"):
                 out = draw_overlay(out, faces)
-        self._last_result = EngineResult(faces, timer.done(), ts, measurements)
+        self._last_result = EngineResult(faces, timer.done(), ts)
         return out
+
+    def measurements(self) -> MeasurementReport | None:
+        """The measurements averaged over the frames so far, built now (robust averages over
+        the window, uncertainties, fit against the catalog): ask when they are shown, not on
+        every frame. None when ``EngineOptions.measure`` is None."""
+        if self._measure is None:
+            return None
+        return self._measure.report(self._frame_sizes())
 
     def close(self) -> None:
         if not self._closed:

@@ -19,9 +19,10 @@ def test_engine_reports_measurements_with_catalog_fit(webcam_face: NDArray[np.ui
             out = engine.process(frame, timestamp_ms=100 * k)
             assert out is frame  # measuring draws nothing
         result = engine.last_result
-    assert result is not None and result.measurements is not None
+        measurements = engine.measurements()
+    assert result is not None and measurements is not None
     assert "measuring" in result.timings_ms
-    face = result.measurements.faces[0]
+    face = measurements.faces[0]
     assert face.status == "ok" and face.frames_seen == len(frames)
     assert 54.0 <= face.values["pd"].value_mm <= 74.0
     assert {f.product_id for f in face.fit} == {p.id for p in catalog.products()}
@@ -31,7 +32,7 @@ def test_engine_without_measure_has_no_report(webcam_face: NDArray[np.uint8]) ->
     with Engine(EngineOptions()) as engine:
         engine.process(webcam_face, timestamp_ms=0)
         assert engine.last_result is not None
-        assert engine.last_result.measurements is None
+        assert engine.measurements() is None
         assert "measuring" not in engine.last_result.timings_ms
 
 
@@ -41,5 +42,6 @@ def test_a_frame_without_a_face_passes_through(webcam_face: NDArray[np.uint8]) -
         out = engine.process(blank, timestamp_ms=0)
         assert out is blank
         result = engine.last_result
-    assert result is not None and result.measurements is not None
-    assert result.measurements.faces == ()
+        measurements = engine.measurements()
+    assert result is not None and measurements is not None
+    assert measurements.faces == ()

@@ -74,10 +74,10 @@ def measure_file(path: Path, options: EngineOptions) -> MeasurementReport:
         _, _, frames = read_frames(path)
         for ts, rgb in frames:
             engine.process(rgb, timestamp_ms=ts)
-        result = engine.last_result
-    if result is None or result.measurements is None:
+        report = engine.measurements() if engine.last_result is not None else None
+    if report is None:
         raise CliError(f"{path} has no frames")
-    return result.measurements
+    return report
 
 
 def run(args: argparse.Namespace) -> int:

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from tryon.catalog.look import Look
+from tryon.measure.report import MeasurementReport
 from tryon.server import protocol
 from tryon.server.config import ServerConfig
 from tryon.server.limits import Rejection
@@ -56,6 +57,8 @@ class FrameEngine(Protocol):
 
     @property
     def last_result(self) -> Any: ...
+
+    def measurements(self) -> MeasurementReport | None: ...
 
     def close(self) -> None: ...
 
@@ -195,12 +198,23 @@ class Session:
         new.pts, new.time_base = frame.pts, frame.time_base
         self._last_output = out
         t3 = time.perf_counter()
-        report = result.measurements
         return new, _FrameReport(
             faces=len(result.faces),
             timings_ms={**result.timings_ms, "convert": ((t1 - t0) + (t3 - t2)) * 1000.0},
-            measurements=None if report is None else report.to_dict(),
+            measurements=self._due_measurements(),
         )
+
+    def _due_measurements(self) -> dict[str, Any] | None:
+        """The engine's measurements when the last ones are old enough to send again (built
+        only then, on the session's thread)."""
+        now = time.monotonic()
+        if self._engine is None or now - self._measured_at < _MEASUREMENT_INTERVAL_S:
+            return None
+        report = self._engine.measurements()
+        if report is None:
+            return None
+        self._measured_at = now
+        return report.to_dict()
 
     def _after_frame(self, report: _FrameReport) -> None:
         if report.failure is not None:
@@ -214,9 +228,7 @@ class Session:
         if found != self._face_found:
             self._face_found = found
             self._send(protocol.event_message("face", found=found, faces=report.faces))
-        now = time.monotonic()
-        if report.measurements is not None and now - self._measured_at >= _MEASUREMENT_INTERVAL_S:
-            self._measured_at = now
+        if report.measurements is not None:
             self._send(protocol.event_message("measurements", **report.measurements))
 
     # -- data channel -----------------------------------------------------------------
