@@ -153,13 +153,18 @@ def wait_for_metric(url: str, name: str, value: float, timeout: float) -> None:
         time.sleep(0.2)
 
 
-#: Draws the element's current video frame into a canvas: a PNG data URL.
-GRAB_JS = """(video) => {
-  const c = document.createElement("canvas");
-  c.width = video.videoWidth; c.height = video.videoHeight;
-  c.getContext("2d").drawImage(video, 0, 0);
-  return c.toDataURL("image/png");
-}"""
+#: The video element's current frame as a PNG data URL; waits for a decoded frame first (a
+#: canvas from a video without one is 0x0, and its data URL holds no image).
+GRAB_JS = """(video) => new Promise((resolve) => {
+  const draw = () => {
+    const c = document.createElement("canvas");
+    c.width = video.videoWidth; c.height = video.videoHeight;
+    c.getContext("2d").drawImage(video, 0, 0);
+    resolve(c.toDataURL("image/png"));
+  };
+  if (video.readyState >= 2 && video.videoWidth > 0) draw();
+  else video.requestVideoFrameCallback(() => draw());
+})"""
 
 
 def grab(page: Page, selector: str) -> NDArray[np.uint8]:
