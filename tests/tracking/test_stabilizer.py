@@ -185,7 +185,9 @@ def test_disabled_passes_faces_through(place: PlaceFn) -> None:
     with MediaPipeFaceTracker() as tracker:
         result = tracker.track(place()[0], 1)
     disabled = FaceStabilizer(StabilizerOptions(enabled=False))
-    assert disabled.update(result) is result.faces
+    out = disabled.update(result)  # identities given, landmarks untouched
+    assert all(o.landmarks is f.landmarks for o, f in zip(out, result.faces, strict=True))
+    assert [o.face_id for o in out] == [1]
     geometry = solve_geometry(result.faces[0], CameraIntrinsics.from_fov(640, 480))
     assert disabled.filter_poses([geometry])[0] is geometry
     landmarks_only = FaceStabilizer(StabilizerOptions(filter_pose=False))

@@ -38,3 +38,5 @@ class FaceObservation:
     timestamp_ms: int
     #: Index of the face in this frame's result, ordered by face size (largest first).
     index: int = 0
+    #: The face's identity across frames (`tryon.tracking.identity`); 0 before one is given.
+    face_id: int = 0

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.tracking.geometry import FaceGeometry
+from tryon.tracking.identity import FaceIdentifier, IdentityOptions
 from tryon.tracking.landmarks import EYE_OUTER_CORNERS
 from tryon.tracking.mediapipe_tracker import observation_from_landmarks
 from tryon.tracking.observation import FaceObservation
@@ -44,9 +45,6 @@ __all__ = ["FaceStabilizer", "StabilizerOptions", "coherent_speed"]
 #: Default pose filters: a still head settles, a head turning at 30 deg/s lags under a frame.
 _ROTATION = OneEuroParams(min_cutoff=0.5, beta=25.0, d_cutoff=1.0)
 _TRANSLATION = OneEuroParams(min_cutoff=0.5, beta=100.0, d_cutoff=1.0)
-
-#: A face in this frame continues a track when their boxes overlap this much (IoU).
-_MIN_IOU = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +85,6 @@ def coherent_speed(velocity: FloatArray, positions: FloatArray) -> FloatArray:
     return speed
 
 
-def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def _eye_span(landmarks: NDArray[np.floating[Any]]) -> float:
     right, left = EYE_OUTER_CORNERS
     return float(np.linalg.norm(landmarks[left] - landmarks[right]))
@@ -126,8 +116,7 @@ class _WeightedAverage:
 class _Track:
     """Filters of one face across frames."""
 
-    def __init__(self, options: StabilizerOptions, bbox: tuple[float, float, float, float]):
-        self.bbox = bbox
+    def __init__(self, options: StabilizerOptions):
         self.landmarks = OneEuroFilter(
             OneEuroParams(options.min_cutoff, options.beta, options.d_cutoff), coherent_speed
         )
@@ -147,9 +136,8 @@ class _Track:
         smoothed = observation_from_landmarks(
             lm, face.image_size, face.timestamp_ms, face.presence, face.index
         )
-        self.bbox = smoothed.bbox
         iris = (ratio * _eye_span(lm)).astype(np.float32)
-        self.last = replace(smoothed, iris_diameters_px=iris)
+        self.last = replace(smoothed, iris_diameters_px=iris, face_id=face.face_id)
         return self.last
 
     def filter_pose(self, face: FaceGeometry) -> FaceGeometry:
@@ -160,30 +148,32 @@ class _Track:
 
 
 class FaceStabilizer:
-    """Stabilise each frame's faces; faces are matched to last frame's by box overlap."""
+    """Give each frame's faces their identity (`tryon.tracking.identity`) and stabilise them;
+    each face continues the filters of its ``face_id``."""
 
-    def __init__(self, options: StabilizerOptions | None = None) -> None:
+    def __init__(
+        self, options: StabilizerOptions | None = None, identity: IdentityOptions | None = None
+    ) -> None:
         self.options = options or StabilizerOptions()
-        self._tracks: list[_Track] = []
+        self._identifier = FaceIdentifier(identity)
+        self._tracks: dict[int, _Track] = {}
 
     def reset(self) -> None:
-        self._tracks = []
+        self._identifier.reset()
+        self._tracks = {}
 
     def update(self, result: TrackerResult) -> tuple[FaceObservation, ...]:
-        """The faces of ``result``, filtered; tracks of faces not seen this frame are dropped."""
+        """The faces of ``result`` with their ``face_id``, filtered; the filters of faces not
+        seen this frame are dropped (a face found again keeps its id, its filters start anew)."""
+        result = self._identifier.assign(result)
         if not self.options.enabled:
             return result.faces
-        free = list(self._tracks)
-        tracks: list[_Track] = []
+        tracks: dict[int, _Track] = {}
         out: list[FaceObservation] = []
         for face in result.faces:
-            best = max(free, key=lambda tr: _iou(tr.bbox, face.bbox), default=None)
-            if best is None or _iou(best.bbox, face.bbox) < _MIN_IOU:
-                best = _Track(self.options, face.bbox)
-            else:
-                free.remove(best)
-            tracks.append(best)
-            out.append(best.update(face))
+            track = self._tracks.get(face.face_id) or _Track(self.options)
+            tracks[face.face_id] = track
+            out.append(track.update(face))
         self._tracks = tracks
         return tuple(out)
 
@@ -197,12 +187,14 @@ class FaceStabilizer:
             return tuple(faces)
         out = []
         for face in faces:
-            track = next((tr for tr in self._tracks if tr.last is face.observation), None)
+            track = self._tracks.get(face.observation.face_id)
+            if track is not None and track.last is not face.observation:
+                track = None
             if track is None:
                 raise ValueError(
                     "filter_poses() got a face whose observation is not one of the "
                     f"{len(self._tracks)} returned by the last update() (timestamp "
-                    f"{face.observation.timestamp_ms} ms, face index {face.observation.index})"
+                    f"{face.observation.timestamp_ms} ms, face id {face.observation.face_id})"
                 )
             out.append(track.filter_pose(face))
         return tuple(out)
