@@ -18,13 +18,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.catalog.catalog import Catalog
-from tryon.catalog.look import Look
+from tryon.catalog.look import FaceLooks, Look
 from tryon.frames import validate_frame
 from tryon.measure.frame_fit import FrameSize, frame_sizes
 from tryon.measure.measurements import MeasurementSession, MeasureOptions
 from tryon.measure.report import MeasurementReport
 from tryon.overlay import draw_overlay
-from tryon.render.renderer import Renderer, WornProduct
+from tryon.render.kinds import worn_item
+from tryon.render.passes import FaceWear, Worn
+from tryon.render.renderer import Renderer
 from tryon.tracking.camera import DEFAULT_HFOV_DEG, CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
 from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
@@ -35,6 +37,9 @@ from tryon.tracking.tracker import FaceTracker, TrackerOptions, TrackerResult
 __all__ = ["Engine", "EngineOptions", "EngineResult"]
 
 log = logging.getLogger(__name__)
+
+#: Looks whose worn items the engine keeps resolved.
+_WORN_CACHE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,8 @@ class Engine:
         measure = self.options.measure
         self._measure = None if measure is None else MeasurementSession(measure)
         self._sizes: list[tuple[str, FrameSize]] | None = None
+        #: Worn items of the looks seen lately (a look is resolved once, not every frame).
+        self._worn: dict[Look, tuple[Worn, ...]] = {}
         self._camera: CameraIntrinsics | None = self.options.camera
         self._last_ts: int | None = None
         self._last_result: EngineResult | None = None
@@ -127,13 +134,17 @@ class Engine:
     def process(
         self,
         frame: NDArray[np.uint8],
-        look: Look | None = None,
+        look: Look | FaceLooks | None = None,
         timestamp_ms: int | None = None,
     ) -> NDArray[np.uint8]:
         """Process one RGB uint8 ``(H, W, 3)`` frame; the input array is never modified.
 
-        ``timestamp_ms`` is the frame's time (a video's pts); by default the monotonic clock.
-        Without faces (or with nothing to draw) the input array itself is returned.
+        ``look`` is worn by every face, or given per face id with :class:`FaceLooks` (ids
+        are stable across frames: ``last_result.faces[i].observation.face_id``). Products of
+        any kind are drawn, looks are expanded into their products. ``timestamp_ms`` is the
+        frame's time (a video's pts); by default the monotonic clock. Without faces (or with
+        nothing to draw) the input array itself is returned. ``UnknownProductError`` for a
+        product the catalog lacks, ``AssetError`` for a model that cannot be loaded.
         """
         if self._closed:
             raise RuntimeError("Engine.process() called after close()")
@@ -222,22 +233,37 @@ class Engine:
         return self._camera
 
     def _render(
-        self, frame: NDArray[np.uint8], faces: tuple[FaceGeometry, ...], look: Look
+        self, frame: NDArray[np.uint8], faces: tuple[FaceGeometry, ...], look: Look | FaceLooks
     ) -> NDArray[np.uint8]:
-        """The look's products drawn on every face, into a new array the caller keeps."""
-        if self._catalog is None:
-            self._catalog = Catalog.default()
+        """What each face wears drawn on it, into a new array the caller keeps (the input
+        frame itself when nothing is worn)."""
+        looks = look if isinstance(look, FaceLooks) else FaceLooks(look)
+        wear = [
+            FaceWear(face, self._worn_items(looks.for_face(face.observation.face_id)))
+            for face in faces
+        ]
+        if not any(w.items for w in wear):
+            return frame
         if self._renderer is None:
             self._renderer = Renderer()
-        products = [
-            WornProduct(
-                self._catalog.load_asset(item.product_id),
-                intensity=item.intensity,
-                anchors=self._catalog.get(item.product_id).eyewear.anchors,
+        return self._renderer.render(frame, wear, out=np.empty_like(frame))
+
+    def _worn_items(self, look: Look) -> tuple[Worn, ...]:
+        """``look``'s products as worn items (looks expanded, models loaded), kept for the
+        looks used lately."""
+        items = self._worn.get(look)
+        if items is None:
+            if self._catalog is None:
+                self._catalog = Catalog.default()
+            catalog = self._catalog
+            items = tuple(
+                worn_item(catalog.get(i.product_id), catalog.asset_for(i.product_id), i.intensity)
+                for i in catalog.expand(look).items
             )
-            for item in look.items
-        ]
-        return self._renderer.render(frame, faces, products, out=np.empty_like(frame))
+            if len(self._worn) >= _WORN_CACHE:
+                self._worn.pop(next(iter(self._worn)))
+            self._worn[look] = items
+        return items
 
     def _track(self, frame: NDArray[np.uint8], ts: int) -> TrackerResult:
         """The tracker's result, or no faces if it fails (logged without any face data)."""

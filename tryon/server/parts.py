@@ -32,11 +32,14 @@ class CatalogThumbnails:
         self._renderer: Renderer | None = None
 
     def render(self, product_id: str) -> NDArray[np.uint8]:
+        from tryon.render.kinds import worn_item
         from tryon.render.renderer import Renderer
 
         if self._renderer is None:
             self._renderer = Renderer()
-        return self._renderer.render_thumbnail(self._catalog.load_asset(product_id), self._size)
+        catalog = self._catalog
+        item = worn_item(catalog.get(product_id), catalog.asset_for(product_id), 1.0)
+        return self._renderer.render_thumbnail(item, self._size)
 
     def release(self) -> None:
         if self._renderer is not None:
