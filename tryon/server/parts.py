@@ -24,7 +24,8 @@ __all__ = ["CatalogThumbnails", "default_engine_factory", "default_shelf", "serv
 
 
 class CatalogThumbnails:
-    """Three-quarter views of catalog products; the GL renderer is made on first use."""
+    """Catalog products' thumbnails (:mod:`tryon.render.thumbnails`); the GL renderer is made
+    on first use."""
 
     def __init__(self, catalog: Catalog, size: int) -> None:
         self._catalog = catalog
@@ -32,14 +33,12 @@ class CatalogThumbnails:
         self._renderer: Renderer | None = None
 
     def render(self, product_id: str) -> NDArray[np.uint8]:
-        from tryon.render.kinds import worn_item
         from tryon.render.renderer import Renderer
+        from tryon.render.thumbnails import product_thumbnail
 
         if self._renderer is None:
             self._renderer = Renderer()
-        catalog = self._catalog
-        item = worn_item(catalog.get(product_id), catalog.asset_for(product_id), 1.0)
-        return self._renderer.render_thumbnail(item, self._size)
+        return product_thumbnail(self._renderer, self._catalog, product_id, self._size)
 
     def release(self) -> None:
         if self._renderer is not None:
