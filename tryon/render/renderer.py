@@ -43,6 +43,7 @@ from tryon.render.passes import (
     union_box,
 )
 from tryon.render.programs import ProgramCache
+from tryon.render.surface import PresentPass, Surface
 from tryon.render.target import Box, RenderTarget
 from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.canonical import load_canonical_face
@@ -112,6 +113,7 @@ class Renderer:
         self._thumb_target: RenderTarget | None = None
         self._thumb_background: BackgroundPass | None = None
         self._passes: dict[Kind, RenderPass[Any]] = {}
+        self._present: PresentPass | None = None
         self.occlusion = occlusion
         self._released = False
 
@@ -157,6 +159,26 @@ class Renderer:
         self._draw(target, box, camera, passes, occluded, self._background)
         return target.read(box, result)
 
+    def present(self, frame: NDArray[np.uint8], wear: Sequence[FaceWear], surface: Surface) -> None:
+        """Draw the whole ``frame`` with what each face wears and show it in ``surface`` (a
+        window's framebuffer on this renderer's context): the same passes as :meth:`render`,
+        finished on the GPU and never read back."""
+        self._check_alive()
+        frame = validate_frame(frame)
+        height, width = frame.shape[:2]
+        wear = [w for w in wear if w.items]
+        camera = wear[0].face.camera if wear else CameraIntrinsics.from_fov(width, height)
+        heads = [head_proxy(w.face) for w in wear]
+        passes = [p for p, b in self._prepare(wear, heads, camera) if b is not None]
+        occluded = [(w, h) for w, h in zip(wear, heads, strict=True) if self._hides(w)]
+        target = self._target_for((width, height))
+        self._background.upload(frame)
+        self._draw(target, (0, 0, width, height), camera, passes, occluded, self._background)
+        image = target.finish(width, height)
+        if self._present is None:
+            self._present = PresentPass(self.ctx, self.programs)
+        self._present.draw(image, (width, height), surface)
+
     def render_thumbnail(self, item: Worn, size: int = 256) -> NDArray[np.uint8]:
         """``(size, size, 4)`` RGBA: ``item`` alone as its kind shows it (glasses in a
         three-quarter view, makeup as a swatch) on a transparent background (RGB white where
@@ -193,6 +215,8 @@ class Renderer:
                 objs += list(target.objects())
         if self._thumb_background is not None:
             objs += [self._thumb_background.vao, self._thumb_background.texture]
+        if self._present is not None:
+            objs.append(self._present.vao)
         for render_pass in self._passes.values():
             objs += list(render_pass.objects())
         objs += list(self._resources.assets.objects())
@@ -214,6 +238,8 @@ class Renderer:
         self._background.release()
         if self._thumb_background is not None:
             self._thumb_background.release()
+        if self._present is not None:
+            self._present.release()
         self._occluder.release()
         if self._fxaa is not None:
             self._fxaa.release()
