@@ -241,14 +241,17 @@ export class TryOn extends EventTarget {
   async _connect() {
     if (this._destroyed) return;
     this._setState("connecting");
-    let iceServers = [];
+    let response;
     try {
-      iceServers = (await (await this._fetch("/api/config")).json()).iceServers;
-    } catch {
-      // An older server or a network blip: go on without ICE servers (loopback and LAN work).
+      response = await this._fetch("/api/config");
+    } catch (err) {
+      this._lost(`server unreachable: ${err.message}`);
+      return;
     }
+    // Not JSON (an older server, a proxy's page): go on without ICE servers.
+    const config = await response.json().catch(() => ({}));
     if (this._destroyed) return;
-    const pc = new RTCPeerConnection({ iceServers });
+    const pc = new RTCPeerConnection({ iceServers: config.iceServers ?? [] });
     this._pc = pc;
     for (const track of this.localStream.getVideoTracks()) pc.addTrack(track, this.localStream);
     const channel = pc.createDataChannel(CHANNEL);
@@ -269,7 +272,6 @@ export class TryOn extends EventTarget {
     const gathered = await this._iceGathered(pc);
     if (this._pc !== pc) return; // destroyed meanwhile
     if (!gathered && !this._iceTimedOut(pc)) return;
-    let response;
     try {
       response = await this._fetch("/offer", {
         method: "POST",
@@ -340,9 +342,10 @@ export class TryOn extends EventTarget {
     }
   }
 
-  /** This connection is over: report `code` and connect again (with back-off). */
+  /** This connection (or attempt) is over: report `code` and connect again (with back-off). */
   _lost(why, code = "connection-lost") {
-    if (this._destroyed || this._pc === null) return;
+    // Once per attempt: its peer connection may report the loss more than once.
+    if (this._destroyed || !["connecting", "connected"].includes(this.state)) return;
     this._teardown();
     this._error(code, why);
     this._scheduleReconnect();
@@ -511,6 +514,10 @@ export class EmbeddedTryOn extends EventTarget {
     this.iframe.title = "Virtual try-on";
     this.iframe.className = "tryon-frame";
     this._calls = new PendingCalls("p", requestTimeoutMs);
+    // Posted before the iframe's page has loaded, a message would go to about:blank and be lost.
+    this._loaded = new Promise((resolve) => {
+      this.iframe.addEventListener("load", resolve, { once: true });
+    });
     this._onWindowMessage = (event) => {
       if (event.origin !== this.origin || event.source !== this.iframe.contentWindow) return;
       const msg = event.data;
@@ -527,7 +534,9 @@ export class EmbeddedTryOn extends EventTarget {
 
   _call(message) {
     const { id, promise } = this._calls.open(message.type);
-    this.iframe.contentWindow?.postMessage({ tryon: 1, id, ...message }, this.origin);
+    this._loaded.then(() => {
+      this.iframe.contentWindow?.postMessage({ tryon: 1, id, ...message }, this.origin);
+    });
     return promise;
   }
 
@@ -613,9 +622,14 @@ export class TryOnWidget extends HTMLElement {
     this.tryon = null;
   }
 
-  setLook(look) { return this.tryon.setLook(look); }
+  setLook(look) { return this._live().then((tryon) => tryon.setLook(look)); }
 
-  snapshot() { return this.tryon.snapshot(); }
+  snapshot() { return this._live().then((tryon) => tryon.snapshot()); }
+
+  _live() {
+    return this.tryon ? Promise.resolve(this.tryon) : Promise.reject(
+      new TryOnError("not-connected", "the widget is not on the page"));
+  }
 
   destroy() { this.remove(); }
 }

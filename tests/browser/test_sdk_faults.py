@@ -131,6 +131,49 @@ def test_a_stalled_turn_server_times_out_and_host_candidates_connect(
             page.close()
 
 
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """An HTTP server that never answers: a TCP socket that is listened on, never read."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_a_server_that_does_not_answer_is_retried(
+    browser: Browser, origins: Origins, silent_server: str
+) -> None:
+    page = open_sdk_page(browser, origins, origins.url)
+    try:
+        page.evaluate(
+            """(server) => { window.t = TryOn.mount(document.getElementById("slot"),
+                 { server, source: "camera", requestTimeoutMs: 1000 }); record(window.t); }""",
+            silent_server,
+        )
+        # Each attempt gives up after requestTimeoutMs; the next comes 1 s, then 2 s, later.
+        page.wait_for_function(
+            "window.events.filter((e) => e.type === 'error').length === 2", timeout=15_000
+        )
+        errors = events(page, "error")
+        assert [e["code"] for e in errors] == ["connection-lost", "connection-lost"]
+        assert "server unreachable" in errors[0]["message"]
+        assert 1000 <= errors[0]["at"] < 5000, errors
+        assert 1900 <= errors[1]["at"] - errors[0]["at"] < 6000, errors
+        assert page.evaluate("window.t.state") == "reconnecting"
+        # A look set meanwhile waits for a connection; destroy() ends the wait.
+        code = page.evaluate(
+            """async () => {
+              const waiting = window.t.setLook(["round-tortoise"]);
+              window.t.destroy();
+              return await waiting.catch((e) => e.code);
+            }"""
+        )
+        assert code == "destroyed"
+        print(f"\nsilent server: connection-lost at {errors[0]['at']} and {errors[1]['at']} ms")
+    finally:
+        page.close()
+
+
 def test_reconnect_sends_the_last_accepted_look_never_a_refused_one(
     browser: Browser, origins: Origins
 ) -> None:
@@ -318,3 +361,22 @@ def test_the_sdk_error_codes_are_the_documented_ones(browser: Browser, origins: 
     raised |= set(re.findall(r'"([a-z-]+)"', refusals.group(1)))
     assert len(raised) > 8, raised  # the scan found them
     assert raised <= set(documented), raised - set(documented)
+
+
+def test_an_embed_call_made_at_once_is_answered(browser: Browser, origins: Origins) -> None:
+    page = open_sdk_page(browser, origins, origins.url)
+    try:
+        # Called before the iframe has loaded: the message waits for it, then for the
+        # iframe's connection, and is answered.
+        items = page.evaluate(
+            """(server) => {
+              window.e = TryOn.embed(document.getElementById("slot"),
+                { server, source: "camera", requestTimeoutMs: 30000 });
+              return window.e.setLook(["aviator-gold-58"]);
+            }""",
+            origins.url,
+        )
+        assert items == [{"product": "aviator-gold-58", "intensity": 1}]
+        page.evaluate("window.e.destroy()")
+    finally:
+        page.close()
