@@ -5,7 +5,7 @@
 // messages are taken only from window.parent at exactly that origin, and sent only to it.
 // Protocol: docs/protocol.md ("Iframe embed").
 
-import { TryOn } from "./tryon.js";
+import { TryOn, TryOnError } from "./tryon.js";
 
 const params = new URLSearchParams(location.search);
 const status = document.getElementById("status");
@@ -67,6 +67,7 @@ window.addEventListener("message", async (event) => {
       post({ type: "error", id: msg.id, code: "unknown-type", message: `unknown ${msg.type}` });
     }
   } catch (err) {
-    post({ type: "error", id: msg.id, code: err.code ?? "internal", message: err.message });
+    const code = err instanceof TryOnError ? err.code : "internal";
+    post({ type: "error", id: msg.id, code, message: err.message });
   }
 });

@@ -204,7 +204,7 @@ export class TryOn extends EventTarget {
   _fail(err) {
     if (this._destroyed) return;
     this._teardown();
-    this._error(err.code ?? "internal", err.message);
+    this._error(err instanceof TryOnError ? err.code : "internal", err.message);
     this._setState("failed");
   }
 
@@ -221,7 +221,9 @@ export class TryOn extends EventTarget {
         this.sourceKind = "camera";
         return stream;
       } catch (err) {
-        const code = err.code ?? (err.name === "NotAllowedError" ? "camera-denied" : "no-camera");
+        // Not `err.code`: a DOMException has a numeric one (0 when denied, 8 when not found).
+        const code = err instanceof TryOnError ? err.code
+          : err.name === "NotAllowedError" ? "camera-denied" : "no-camera";
         const message = `${err.name ?? "Error"}: ${err.message}`;
         if (kind === "camera") throw new TryOnError(code, message);
         this._error(code, `${message}; showing the demo instead`, { fallback: "demo" });

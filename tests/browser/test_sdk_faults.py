@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Playwright
 
-from tryon.server import IceServer, ServerConfig
+from tryon.server import BackgroundServer, IceServer, ServerConfig
 from tryon.server.app import SESSIONS
 from tryon.server.parts import serve_in_background
 from tryon.server.protocol import ErrorCode
 
-from .harness import Origins
+from .harness import Origins, launch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -83,6 +83,15 @@ def assert_documented(page: Page) -> None:
     assert codes <= set(documented_codes()), f"undocumented codes {codes}"
 
 
+@pytest.fixture(scope="module")
+def echo(origins: Origins) -> Iterator[BackgroundServer]:
+    """This module's server: it echoes the video (no engine: the SDK is under test, and other
+    tests' sessions do not load it); it knows the catalog and allows the shop's origin."""
+    config = ServerConfig(port=0, engine=False, allowed_origins=(origins.shop,))
+    with serve_in_background(config) as server:
+        yield server
+
+
 @pytest.fixture
 def stalled_turn() -> Iterator[IceServer]:
     """A TURN server that never answers: a UDP socket that takes packets and never reads."""
@@ -141,9 +150,9 @@ def silent_server() -> Iterator[str]:
 
 
 def test_a_server_that_does_not_answer_is_retried(
-    browser: Browser, origins: Origins, silent_server: str
+    browser: Browser, origins: Origins, echo: BackgroundServer, silent_server: str
 ) -> None:
-    page = open_sdk_page(browser, origins, origins.url)
+    page = open_sdk_page(browser, origins, echo.url)
     try:
         page.evaluate(
             """(server) => { window.t = TryOn.mount(document.getElementById("slot"),
@@ -175,14 +184,14 @@ def test_a_server_that_does_not_answer_is_retried(
 
 
 def test_reconnect_sends_the_last_accepted_look_never_a_refused_one(
-    browser: Browser, origins: Origins
+    browser: Browser, origins: Origins, echo: BackgroundServer
 ) -> None:
-    page = open_sdk_page(browser, origins, origins.url)
+    page = open_sdk_page(browser, origins, echo.url)
     try:
         page.evaluate(
             """(server) => { window.t = TryOn.mount(document.getElementById("slot"),
                  { server, source: "camera", look: ["round-tortoise"] }); record(window.t); }""",
-            origins.url,
+            echo.url,
         )
         page.wait_for_function("window.events.some((e) => e.type === 'look-changed')")
         assert page.evaluate("window.t.setLook(['aviator-gold-58'])")[0]["product"] == (
@@ -193,8 +202,8 @@ def test_reconnect_sends_the_last_accepted_look_never_a_refused_one(
         assert page.evaluate("window.t.look") == [{"product": "aviator-gold-58", "intensity": 1}]
 
         dropped_at = page.evaluate("performance.now() - window.t0")
-        sessions = origins.server.app[SESSIONS]
-        origins.server.call(lambda: asyncio.ensure_future(sessions.close_all()))
+        sessions = echo.app[SESSIONS]
+        echo.call(lambda: asyncio.ensure_future(sessions.close_all()))
         page.wait_for_function(
             "window.events.filter((e) => e.type === 'look-changed').length === 3", timeout=30_000
         )
@@ -230,9 +239,11 @@ WIDGET = """<tryon-widget id="w" server="SERVER" products="round-tortoise" look=
   source="camera"></tryon-widget>"""
 
 
-def test_a_bad_look_attribute_raises_an_error_event(browser: Browser, origins: Origins) -> None:
+def test_a_bad_look_attribute_raises_an_error_event(
+    browser: Browser, origins: Origins, echo: BackgroundServer
+) -> None:
     thrown: list[str] = []
-    page = open_sdk_page(browser, origins, origins.url, WIDGET, thrown)
+    page = open_sdk_page(browser, origins, echo.url, WIDGET, thrown)
     try:
         # Not JSON: an error event, and the widget wears its products instead.
         page.wait_for_function("window.events.some((e) => e.type === 'look-changed')")
@@ -266,8 +277,10 @@ def test_a_bad_look_attribute_raises_an_error_event(browser: Browser, origins: O
         page.close()
 
 
-def test_embed_calls_time_out_and_destroy_rejects_them(browser: Browser, origins: Origins) -> None:
-    page = open_sdk_page(browser, origins, origins.url)
+def test_embed_calls_time_out_and_destroy_rejects_them(
+    browser: Browser, origins: Origins, echo: BackgroundServer
+) -> None:
+    page = open_sdk_page(browser, origins, echo.url)
     try:
         # An iframe that never answers: a server URL with no try-on behind it.
         timed_out = page.evaluate(
@@ -340,10 +353,12 @@ def test_refused_offers_are_retried_with_their_codes(browser: Browser, origins: 
             page.close()
 
 
-def test_the_sdk_error_codes_are_the_documented_ones(browser: Browser, origins: Origins) -> None:
+def test_the_sdk_error_codes_are_the_documented_ones(
+    browser: Browser, origins: Origins, echo: BackgroundServer
+) -> None:
     documented = documented_codes()
     assert len(documented) == len(set(documented)), "a code documented twice"
-    page = open_sdk_page(browser, origins, origins.url)
+    page = open_sdk_page(browser, origins, echo.url)
     try:
         assert page.evaluate("[...window.ERROR_CODES]") == documented
     finally:
@@ -363,8 +378,10 @@ def test_the_sdk_error_codes_are_the_documented_ones(browser: Browser, origins: 
     assert raised <= set(documented), raised - set(documented)
 
 
-def test_an_embed_call_made_at_once_is_answered(browser: Browser, origins: Origins) -> None:
-    page = open_sdk_page(browser, origins, origins.url)
+def test_an_embed_call_made_at_once_is_answered(
+    browser: Browser, origins: Origins, echo: BackgroundServer
+) -> None:
+    page = open_sdk_page(browser, origins, echo.url)
     try:
         # Called before the iframe has loaded: the message waits for it, then for the
         # iframe's connection, and is answered.
@@ -374,9 +391,40 @@ def test_an_embed_call_made_at_once_is_answered(browser: Browser, origins: Origi
                 { server, source: "camera", requestTimeoutMs: 30000 });
               return window.e.setLook(["aviator-gold-58"]);
             }""",
-            origins.url,
+            echo.url,
         )
         assert items == [{"product": "aviator-gold-58", "intensity": 1}]
         page.evaluate("window.e.destroy()")
     finally:
         page.close()
+
+
+MOUNT_JS = """([server, source]) => new Promise((resolve) => {
+  const t = window.t = TryOn.mount(document.getElementById("slot"), { server, source });
+  record(t);
+  t.addEventListener("ready", (e) => resolve(["ready", e.detail.source]));
+  t.addEventListener("state", (e) => {
+    if (e.detail.state === "failed") resolve(["failed", t.sourceKind]);
+  });
+}).finally(() => window.t.destroy())"""
+
+
+@pytest.mark.parametrize("camera", ["denied", "missing"])
+def test_a_denied_or_missing_camera_falls_back_to_the_demo(
+    playwright: Playwright, origins: Origins, echo: BackgroundServer, fake_camera: Path, camera: str
+) -> None:
+    code = {"denied": "camera-denied", "missing": "no-camera"}[camera]
+    browser = launch(playwright, fake_camera if camera == "denied" else None, camera_allowed=False)
+    try:
+        page = open_sdk_page(browser, origins, echo.url)
+        # source "auto": the demo face is sent instead, and the page is told why.
+        assert page.evaluate(MOUNT_JS, [echo.url, "auto"]) == ["ready", "demo"]
+        (error,) = events(page, "error")
+        assert error["code"] == code and error["fallback"] == "demo"
+        # source "camera": no fallback, the widget fails.
+        page.evaluate("window.events = []")
+        assert page.evaluate(MOUNT_JS, [echo.url, "camera"]) == ["failed", None]
+        (error,) = events(page, "error")
+        assert error["code"] == code and "fallback" not in error
+    finally:
+        browser.close()
