@@ -49,11 +49,12 @@ class Journal:
         self.out_dir = out_dir
         self.path = out_dir / JOURNAL_NAME
         self.results: dict[tuple[str, str], JobResult] = {}
-        if self.path.is_file():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                result = _parse(line)
-                if result is not None:
-                    self.results[result.key] = result
+        text = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
+        for line in text.splitlines():
+            result = _parse(line)
+            if result is not None:
+                self.results[result.key] = result
+        self._cut_short = not text.endswith("\n") and bool(text)
         self._file: TextIO | None = None
 
     def is_done(self, job: Job) -> bool:
@@ -65,14 +66,17 @@ class Journal:
         return output.is_file() and output.stat().st_size == result.size
 
     def record(self, result: JobResult) -> None:
-        """Add ``result``, on disk before this returns."""
+        """Add ``result``, on disk before this returns (in the manifests even if an interrupt
+        cuts the line short: its output is complete)."""
+        self.results[result.key] = result
         if self._file is None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8")
+            if self._cut_short:
+                self._file.write("\n")  # end the line a kill cut short
         self._file.write(json.dumps(dataclasses.asdict(result)) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
-        self.results[result.key] = result
 
     def close(self) -> None:
         if self._file is not None:

@@ -4,6 +4,7 @@ this process, which writes them: the machines need tryon installed, not a shared
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -44,6 +45,11 @@ class _RemoteWorker:
         payload = output.read_bytes()
         output.unlink()
         return result, payload
+
+    def close(self) -> None:
+        """Release the engine and the scratch folder."""
+        self._worker.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 def _import_ray() -> Any:
@@ -112,6 +118,8 @@ class RayRunner:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc is None:  # done: the actors clean up; else they are stopped at once
+            self._ray.get([actor.close.remote() for actor in self._actors])
         for actor in self._actors:
             self._ray.kill(actor)
         if self._own:
