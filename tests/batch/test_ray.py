@@ -24,7 +24,9 @@ pytestmark = pytest.mark.slow
 def ray_cluster() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RAY_USAGE_STATS_ENABLED", "0")  # nothing leaves this machine
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ray.init(
+            num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1"
+        )
         try:
             yield
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -62,22 +62,22 @@ class BatchSummary:
 
 
 def run_batch(request: BatchRequest) -> BatchSummary:
-    """Run ``request``; `PlanError` when it cannot start (before anything is written)."""
+    """Run ``request``; `PlanError` when it cannot start (nothing is written then)."""
     catalog = Catalog.default() if request.catalog_root is None else Catalog(request.catalog_root)
     products = select_products(catalog, request.product_ids, request.categories)
     jobs = plan_jobs(products, collect_inputs(request.inputs))
     out_dir = request.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
     journal = Journal(out_dir)
     todo = [job for job in jobs if not journal.is_done(job)]
+    settings = WorkerSettings(request.engine, catalog.root)
+    runner = _runner(request, settings) if todo else None
+    out_dir.mkdir(parents=True, exist_ok=True)
     interrupted = False
     try:
-        with _interrupt_on_sigterm():
-            if todo:
-                settings = WorkerSettings(request.engine, catalog.root)
-                with _runner(request, settings) as runner:
-                    for result in _progress(runner.results(todo), len(todo), request.progress):
-                        journal.record(result)
+        with _interrupt_on_sigterm(), runner or nullcontext():
+            if runner is not None:
+                for result in _progress(runner.results(todo), len(todo), request.progress):
+                    journal.record(result)
     except KeyboardInterrupt:
         interrupted = True
     finally:
