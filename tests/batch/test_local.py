@@ -214,6 +214,18 @@ def test_bad_inputs_are_recorded_and_the_batch_goes_on(
     assert errors["broken.jpg"] == jobs["broken.jpg"]["error"] and errors["astronaut.png"] == ""
     assert (out / "contact-sheet.png").is_file()
 
+    # The photos swapped under the same names: a rerun sees the changed inputs and renders
+    # them again; the photo that has no face now loses its earlier output.
+    Image.fromarray(data.coffee()).save(models / "astronaut.png")
+    Image.fromarray(astronaut).save(models / "coffee.jpg")
+    clip_written = (out / pid / "clip.mp4").stat().st_mtime_ns
+    assert main(["batch", str(models), "--product", pid, "-o", str(out), "--workers", "1"]) == 1
+    assert "1 error, 1 no-face, 2 ok (1 done before)" in capsys.readouterr().out
+    jobs = {Path(str(j["input"])).name: j for j in manifest(out)}
+    assert jobs["astronaut.png"]["status"] == "no-face" and jobs["coffee.jpg"]["status"] == "ok"
+    assert sorted(files_in(out / pid)) == ["clip.mp4", "coffee.png"]
+    assert (out / pid / "clip.mp4").stat().st_mtime_ns == clip_written  # unchanged: skipped
+
 
 @pytest.mark.parametrize(
     ("args", "message"),

@@ -2,9 +2,10 @@
 
 The journal (``journal.jsonl`` in the output folder) gets one line per finished job, flushed
 to disk before the next one is counted; a line cut short by a kill is ignored. A job is done
-when its last line says ``ok`` and its output is there with the size recorded (outputs are
-written to a temporary file and renamed, so an output that is there is complete). The JSON
-and CSV manifests are written (atomically) from the journal and the plan.
+when its last line says ``ok``, its input has the size and modification time recorded, and its
+output is there with the size recorded (outputs are written to a temporary file and renamed,
+so an output that is there is complete). The JSON and CSV manifests are written (atomically)
+from the journal and the plan.
 """
 
 from __future__ import annotations
@@ -49,18 +50,23 @@ class Journal:
         self.out_dir = out_dir
         self.path = out_dir / JOURNAL_NAME
         self.results: dict[tuple[str, str], JobResult] = {}
+        #: Each job's input as it was when the job was done: [size, modification time].
+        self._inputs: dict[tuple[str, str], list[int] | None] = {}
         text = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
         for line in text.splitlines():
-            result = _parse(line)
-            if result is not None:
-                self.results[result.key] = result
+            parsed = _parse(line)
+            if parsed is not None:
+                self.results[parsed[0].key], self._inputs[parsed[0].key] = parsed
         self._cut_short = not text.endswith("\n") and bool(text)
         self._file: TextIO | None = None
 
     def is_done(self, job: Job) -> bool:
-        """Whether ``job`` rendered ok in an earlier run and its output is still complete."""
+        """Whether ``job`` rendered ok in an earlier run, its input has not changed since, and
+        its output is still complete."""
         result = self.results.get(job.key)
         if result is None or result.status != Status.OK or result.output is None:
+            return False
+        if self._inputs.get(job.key) != _stamp(job.source):
             return False
         output = self.out_dir / result.output
         return output.is_file() and output.stat().st_size == result.size
@@ -69,12 +75,13 @@ class Journal:
         """Add ``result``, on disk before this returns (in the manifests even if an interrupt
         cuts the line short: its output is complete)."""
         self.results[result.key] = result
+        stamp = self._inputs[result.key] = _stamp(Path(result.source))
         if self._file is None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8")
             if self._cut_short:
                 self._file.write("\n")  # end the line a kill cut short
-        self._file.write(json.dumps(dataclasses.asdict(result)) + "\n")
+        self._file.write(json.dumps({**dataclasses.asdict(result), "input_stamp": stamp}) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
 
@@ -84,12 +91,21 @@ class Journal:
             self._file = None
 
 
-def _parse(line: str) -> JobResult | None:
+def _parse(line: str) -> tuple[JobResult, list[int] | None] | None:
     try:
         data = json.loads(line)
-        return JobResult(**{k: data[k] for k in _FIELDS})
+        return JobResult(**{k: data[k] for k in _FIELDS}), data["input_stamp"]
     except (ValueError, TypeError, KeyError):
         return None  # a line cut short when the batch was killed
+
+
+def _stamp(path: Path) -> list[int] | None:
+    """What tells a changed input: its size and modification time (None when unreadable)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def manifest_rows(jobs: Sequence[Job], journal: Journal, catalog: Catalog) -> list[dict[str, Any]]:

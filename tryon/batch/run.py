@@ -20,7 +20,7 @@ from tqdm import tqdm
 from tryon.batch.contact_sheet import write_contact_sheets
 from tryon.batch.journal import Journal, manifest_rows, write_manifests
 from tryon.batch.local import LocalRunner
-from tryon.batch.plan import collect_inputs, plan_jobs, select_products
+from tryon.batch.plan import collect_inputs, output_path, plan_jobs, select_products
 from tryon.batch.ray_runner import RayRunner
 from tryon.batch.worker import JobResult, Status, WorkerSettings
 from tryon.catalog.catalog import Catalog
@@ -78,6 +78,9 @@ def run_batch(request: BatchRequest) -> BatchSummary:
             if runner is not None:
                 for result in _progress(runner.results(todo), len(todo), request.progress):
                     journal.record(result)
+                    if result.status != Status.OK:  # an earlier output of the job is stale
+                        stale = output_path(result.product_id, Path(result.source))
+                        (out_dir / stale).unlink(missing_ok=True)
     except KeyboardInterrupt:
         interrupted = True
     finally:

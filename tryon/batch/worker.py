@@ -121,14 +121,12 @@ class BatchWorker:
                     raise _NoFace(frames)
             return result(Status.OK, None, frames, target.stat().st_size)
         except _NoFace as exc:
-            failed = result(Status.NO_FACE, f"no face found in {job.source}", exc.frames)
+            return result(Status.NO_FACE, f"no face found in {job.source}", exc.frames)
         except (CliError, CatalogError, OSError) as exc:
-            failed = result(Status.ERROR, str(exc))
+            return result(Status.ERROR, str(exc))
         except Exception as exc:  # one job's failure must not stop a batch of thousands
             log.exception("job %s on %s failed", job.product_id, job.source.name)
-            failed = result(Status.ERROR, f"{type(exc).__name__}: {exc}")
-        target.unlink(missing_ok=True)  # an earlier run's output of this job is stale now
-        return failed
+            return result(Status.ERROR, f"{type(exc).__name__}: {exc}")
 
     def close(self) -> None:
         self._engine.close()

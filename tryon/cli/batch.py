@@ -53,7 +53,10 @@ def register(subparsers: Any) -> None:
         " CPU count)",
     )
     p.add_argument(
-        "--ray", metavar="ADDRESS", help="run on the Ray cluster at ADDRESS (auto: this one's)"
+        "--ray",
+        metavar="ADDRESS",
+        help="run on the Ray cluster at ADDRESS (auto: the one this machine is in; local: a new"
+        " one on this machine, for this batch)",
     )
     p.set_defaults(func=run)
 
