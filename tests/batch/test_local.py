@@ -236,7 +236,7 @@ def test_bad_inputs_are_recorded_and_the_batch_goes_on(
         ),
         (
             ["{models}", "--category", "hats"],
-            r"unknown category 'hats' \(the catalog has: eyewear\)",
+            r"unknown category 'hats' \(the catalog has: .*eyewear",
         ),
         (["{models}", "--workers", "0"], r"--workers must be at least 1, got 0"),
         (["{models}", "{missing}"], r"no such file or folder: .*missing"),

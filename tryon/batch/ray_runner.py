@@ -61,11 +61,17 @@ def _import_ray() -> Any:
 
 
 class RayRunner:
-    """Actors on the cluster at ``address`` (``auto``: the one this machine belongs to), or on
-    the Ray instance this process has already started."""
+    """Actors (``workers``, by default one per CPU, never more than ``jobs``) on the cluster at
+    ``address`` (``auto``: the one this machine is in), or on the Ray instance this process
+    has already started."""
 
     def __init__(
-        self, settings: WorkerSettings, out_dir: Path, address: str, workers: int | None
+        self,
+        settings: WorkerSettings,
+        out_dir: Path,
+        address: str,
+        workers: int | None,
+        jobs: int,
     ) -> None:
         self._ray = ray = _import_ray()
         self._own = not ray.is_initialized()
@@ -74,7 +80,7 @@ class RayRunner:
                 ray.init(address=address, include_dashboard=False)
             except (ConnectionError, ValueError, RuntimeError) as exc:
                 raise PlanError(f"cannot join the Ray cluster at {address!r}: {exc}") from None
-        count = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        count = min(jobs, workers or max(1, int(ray.cluster_resources().get("CPU", 1))))
         actor = ray.remote(num_cpus=1)(_RemoteWorker)
         self._actors = [actor.remote(settings) for _ in range(count)]
         self._out_dir = out_dir

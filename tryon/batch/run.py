@@ -70,7 +70,7 @@ def run_batch(request: BatchRequest) -> BatchSummary:
     journal = Journal(out_dir)
     todo = [job for job in jobs if not journal.is_done(job)]
     settings = WorkerSettings(request.engine, catalog.root)
-    runner = _runner(request, settings) if todo else None
+    runner = _runner(request, settings, len(todo)) if todo else None
     out_dir.mkdir(parents=True, exist_ok=True)
     interrupted = False
     try:
@@ -91,10 +91,11 @@ def run_batch(request: BatchRequest) -> BatchSummary:
     return BatchSummary(counts, len(jobs) - len(todo), interrupted, sheets)
 
 
-def _runner(request: BatchRequest, settings: WorkerSettings) -> LocalRunner | RayRunner:
+def _runner(request: BatchRequest, settings: WorkerSettings, jobs: int) -> LocalRunner | RayRunner:
+    """The runner for ``jobs`` jobs: no more workers than jobs (each makes an engine)."""
     if request.ray_address is not None:
-        return RayRunner(settings, request.out_dir, request.ray_address, request.workers)
-    return LocalRunner(settings, request.out_dir, request.workers or 1)
+        return RayRunner(settings, request.out_dir, request.ray_address, request.workers, jobs)
+    return LocalRunner(settings, request.out_dir, min(request.workers or 1, jobs))
 
 
 def _progress(results: Iterator[JobResult], total: int, show: bool) -> Iterator[JobResult]:
