@@ -36,7 +36,11 @@ def register(subparsers: Any) -> None:
     )
     add_face_source_arguments(p, "dress")
     p.add_argument(
-        "more_inputs", nargs="*", type=Path, metavar="...", help="more photos, videos or folders"
+        "more_inputs",
+        nargs="*",
+        type=Path,
+        metavar="MORE",
+        help="more photos and videos; any input may be a folder of them",
     )
     p.add_argument("-o", "--output", type=Path, required=True, help="the folder to write")
     p.add_argument(
