@@ -210,6 +210,18 @@ class Engine:
         with self._measure_lock:
             return self._measure.report(self._frame_sizes())
 
+    def reset(self) -> None:
+        """Forget the stream so far (a new clip or photo follows): face identities, filters,
+        measurements and the assumed camera. The tracker, the renderer and loaded products
+        stay, and timestamps keep increasing for the tracker (an earlier one is moved on)."""
+        self._check_open()
+        self._stabilizer.reset()
+        if self._measure is not None:
+            with self._measure_lock:
+                self._measure.reset()
+        self._camera = self.options.camera
+        self._last_result = None
+
     def close(self) -> None:
         """Release the tracker and the renderer the engine made (not one it was given)."""
         if not self._closed:

@@ -13,10 +13,7 @@ from numpy.typing import NDArray
 from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
 from tryon.tracking.tracker import TrackerOptions, TrackerResult
 
-__all__ = ["MIN_FRAME_SIDE", "InputTracker"]
-
-#: Frames narrower or lower than this hold no face: they are not given to MediaPipe.
-MIN_FRAME_SIDE = 16
+__all__ = ["InputTracker"]
 
 
 class InputTracker:
@@ -47,9 +44,6 @@ class InputTracker:
         self._restart()
 
     def track(self, frame: NDArray[np.uint8], timestamp_ms: int) -> TrackerResult:
-        h, w = frame.shape[:2]
-        if min(h, w) < MIN_FRAME_SIDE:
-            return TrackerResult((), timestamp_ms, (w, h))
         if self._still is not None and self._still_result is not None:
             cached = self._still_result
             faces = tuple(replace(f, timestamp_ms=timestamp_ms) for f in cached.faces)

@@ -8,8 +8,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from tryon.batch.plan import Job
 from tryon.batch.tracker import InputTracker
 from tryon.catalog.catalog import Catalog
@@ -23,10 +21,6 @@ from tryon.media import atomic_path, is_image_path
 __all__ = ["BatchWorker", "JobResult", "Status", "WorkerSettings"]
 
 log = logging.getLogger(__name__)
-
-#: Between two inputs the engine is given this frame: its size differs from any real frame's,
-#: so the engine drops what it kept of the last input (camera, stabilizer tracks).
-_SEPARATOR = np.zeros((2, 2, 3), np.uint8)
 
 
 class _NoFace(Exception):
@@ -113,7 +107,7 @@ class BatchWorker:
         target = out_dir / job.output
         try:
             self._tracker.start(source, still=is_image_path(source))
-            self._engine.process(_SEPARATOR)
+            self._engine.reset()
             with atomic_path(target) as tmp:
                 look = Look.of(job.product_id)
                 frames = process_file(self._engine, source, tmp, look, first_face, progress=False)
