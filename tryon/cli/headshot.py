@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     except MediaError as exc:
         raise CliError(str(exc)) from None
     try:
-        with HeadshotMaker(hfov_deg=args.hfov) as maker:
+        with HeadshotMaker(hfov_deg=args.hfov, catalog=catalog) as maker:
             shot = maker.make(rgb, options)
     except HeadshotError as exc:
         raise CliError(f"{src}: {exc}") from None

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from tryon.catalog.catalog import Catalog
 from tryon.catalog.look import Look
 from tryon.engine import Engine, EngineOptions
 from tryon.frames import validate_frame
@@ -43,7 +44,8 @@ from tryon.tracking.geometry import FaceGeometry
 
 __all__ = ["Headshot", "HeadshotError", "HeadshotMaker", "HeadshotOptions"]
 
-#: Time between the maker's tracking calls, so the engine's smoothing never mixes photos.
+#: Time between the engine's two calls on a photo (tracking, then products on the edited
+#: photo), long enough that its smoothing does not hold the first result.
 _FRAME_GAP_MS = 60_000
 
 
@@ -125,26 +127,35 @@ class HeadshotMaker:
         self,
         *,
         hfov_deg: float = DEFAULT_HFOV_DEG,
-        engine: Engine | None = None,
+        catalog: Catalog | None = None,
         mattes: Sequence[MatteSource] | None = None,
     ) -> None:
-        self._engine = engine or Engine(EngineOptions(max_faces=2, hfov_deg=hfov_deg))
+        self._engine_options = EngineOptions(max_faces=2, hfov_deg=hfov_deg)
+        self._catalog = catalog
         self._selfie = SelfieMatte() if mattes is None else None
         self._mattes: Sequence[MatteSource] = mattes or (self._selfie,)  # type: ignore[assignment]
-        self._ts = 0
-
-    def faces(self, rgb: NDArray[np.uint8]) -> tuple[FaceGeometry, ...]:
-        """The faces the engine tracks on ``rgb``, largest first."""
-        self._track(rgb, Look())
-        result = self._engine.last_result
-        return () if result is None else result.faces
 
     def make(self, rgb: NDArray[np.uint8], options: HeadshotOptions) -> Headshot:
+        """The headshot of ``rgb``. Each photo gets its own engine: the engine follows
+        video, and what it saw in one photo must not steer where it looks in the next."""
         rgb = validate_frame(rgb)
         timer = _Timer()
+        with Engine(self._engine_options, catalog=self._catalog) as engine:
+            with timer("tracking"):
+                engine.process(rgb, timestamp_ms=0)
+            result = engine.last_result
+            faces = () if result is None else result.faces
+            return self._make(engine, rgb, faces, options, timer)
+
+    def _make(
+        self,
+        engine: Engine,
+        rgb: NDArray[np.uint8],
+        faces: tuple[FaceGeometry, ...],
+        options: HeadshotOptions,
+        timer: _Timer,
+    ) -> Headshot:
         ops: list[Operation] = []
-        with timer("tracking"):
-            faces = self.faces(rgb)
         if not faces:
             raise HeadshotError("no face found in the photo")
         if options.passport and len(faces) > 1:
@@ -189,9 +200,12 @@ class HeadshotMaker:
                 keep = []
                 for f in faces:
                     r = regions if f is face else face_regions(rgb, f.observation.landmarks)
-                    mask = np.zeros(rgb.shape[:2], dtype=bool)
+                    mask = np.zeros(rgb.shape[:2], dtype=np.uint8)
                     mask[r.slices] = r.face > 0
-                    keep.append(mask)
+                    grow = 2 * max(1, round(0.05 * r.face_width)) + 1
+                    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow))
+                    mask = np.asarray(cv2.dilate(mask, disk), dtype=np.uint8)
+                    keep.append(mask > 0)
                 matte = person_matte(rgb, self._mattes, keep)
             with timer("background"):
                 head = head_geometry(face.observation.landmarks)
@@ -203,8 +217,8 @@ class HeadshotMaker:
                 ops.append(Operation("background", None, options.backdrop.describe()))
         if options.look:
             with timer("products"):
-                dressed = self._track(out, options.look)
-                drawn = self._engine.last_result is not None and self._engine.last_result.faces
+                dressed = engine.process(out, options.look, timestamp_ms=_FRAME_GAP_MS)
+                drawn = engine.last_result is not None and engine.last_result.faces
                 out = dressed
                 ids = ", ".join(options.look.product_ids)
                 ops.append(
@@ -259,12 +273,7 @@ class HeadshotMaker:
         except ValueError as exc:
             raise HeadshotError(str(exc)) from None
 
-    def _track(self, rgb: NDArray[np.uint8], look: Look) -> NDArray[np.uint8]:
-        self._ts += _FRAME_GAP_MS
-        return self._engine.process(rgb, look, timestamp_ms=self._ts)
-
     def close(self) -> None:
-        self._engine.close()
         if self._selfie is not None:
             self._selfie.close()
 

@@ -18,7 +18,7 @@ __all__ = ["remove_blemishes", "smooth_skin", "soften_under_eyes"]
 
 #: Frequency bands as shares of the face width: below FINE is texture (pores, kept), between
 #: FINE and COARSE is blotchiness and uneven tone (evened out), above COARSE is shape (kept).
-_FINE = 1 / 220
+_FINE = 1 / 150
 _COARSE = 1 / 30
 #: How much of the middle band full strength takes away.
 _SMOOTH_DEPTH = 0.85
@@ -55,7 +55,7 @@ def smooth_skin(roi: NDArray[np.uint8], regions: FaceRegions, strength: float) -
     shape and its light) stay."""
     img = roi.astype(np.float32)
     hard = (regions.skin > 0.05).astype(np.float32)
-    fine_sigma = max(0.7, regions.face_width * _FINE)
+    fine_sigma = max(1.0, regions.face_width * _FINE)
     coarse_sigma = max(2.0, regions.face_width * _COARSE)
     fine = _masked_blur(img, hard, fine_sigma)
     coarse = _masked_blur(img, hard, coarse_sigma)
