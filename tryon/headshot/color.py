@@ -22,11 +22,23 @@ def srgb8_to_linear(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     return out
 
 
+def _encode(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    out: NDArray[np.float64] = np.where(
+        x <= 0.0031308, x * 12.92, 1.055 * np.power(x, 1 / 2.4) - 0.055
+    )
+    return out
+
+
+#: 8-bit sRGB code of 65536 evenly spaced linear values (a 16-bit table: under 0.06 of a code
+#: off the exact curve, a power per pixel saved).
+_LUT_SIZE = 65535
+_TO_SRGB8 = np.rint(_encode(np.arange(_LUT_SIZE + 1) / _LUT_SIZE) * 255.0).astype(np.uint8)
+
+
 def linear_to_srgb8(linear: NDArray[np.float32]) -> NDArray[np.uint8]:
-    """Linear float to 8-bit sRGB, rounded to the nearest code (clipped to [0, 1])."""
-    x = np.clip(linear, 0.0, 1.0)
-    srgb = np.where(x <= 0.0031308, x * 12.92, 1.055 * np.power(x, 1 / 2.4) - 0.055)
-    out: NDArray[np.uint8] = np.rint(srgb * 255.0).astype(np.uint8)
+    """Linear float to 8-bit sRGB, the nearest code (clipped to [0, 1])."""
+    index = np.rint(np.clip(linear, 0.0, 1.0) * np.float32(_LUT_SIZE)).astype(np.int32)
+    out: NDArray[np.uint8] = _TO_SRGB8[index]
     return out
 
 
