@@ -181,10 +181,14 @@ def relight(
     estimated: ShLight,
     target: ShLight,
     strength: float,
+    person: NDArray[np.float32] | None = None,
 ) -> NDArray[np.uint8]:
     """The ROI relit from ``estimated`` toward ``target`` by ``strength`` in [0, 1]: linear
-    light times a feathered ratio image over the face; pixels with no weight keep their
-    bytes."""
+    light times a feathered ratio image; pixels with no weight keep their bytes.
+
+    With the ROI's ``person`` matte, the relight runs on past the face's edge onto the ears,
+    neck and hairline (the ratio carried on from the edge, fading out), so the face does not
+    stand out from them as a mask; without it, it stays inside the face oval."""
     ys, xs = regions.slices
     roi = np.ascontiguousarray(rgb[ys, xs])
     est = estimated.shading(normals)
@@ -192,8 +196,13 @@ def relight(
     ratio = np.clip(target.shading(normals) / np.maximum(est, floor), *_RATIO_RANGE)
     log_ratio = _rasterize(np.log(ratio), regions)
     sigma = regions.face_width * 0.06
-    weight = cv2.GaussianBlur(regions.face, (0, 0), sigma) * regions.face
-    weight = cv2.GaussianBlur(weight, (0, 0), sigma * 0.5) * strength
+    if person is None:
+        inside = cv2.GaussianBlur(regions.face, (0, 0), sigma) * regions.face
+        spread = np.asarray(cv2.GaussianBlur(inside, (0, 0), sigma * 0.5), dtype=np.float32)
+    else:
+        grown = np.asarray(cv2.GaussianBlur(regions.face, (0, 0), sigma * 2), dtype=np.float32)
+        spread = np.minimum(grown * 2.0, 1.0) * person
+    weight = (spread * strength).astype(np.float32)
     gain = np.exp(log_ratio * weight)[..., None]
     out = linear_to_srgb8(srgb8_to_linear(roi) * gain)
     return np.where((weight > 1e-4)[..., None], out, roi)
@@ -201,7 +210,8 @@ def relight(
 
 def _rasterize(values: NDArray[np.float64], regions: FaceRegions) -> NDArray[np.float32]:
     """Per-vertex ``values`` spread smoothly over the face: each canonical triangle filled
-    with its mean, then a normalised Gaussian blur (so the face's edge does not pull in 0)."""
+    with its mean, then a normalised Gaussian blur (so the face's edge does not pull in 0),
+    and carried on past the face's edge by a wider one."""
     shape = regions.face.shape
     acc = np.zeros(shape, dtype=np.float32)
     cover = np.zeros(shape, dtype=np.float32)
@@ -212,8 +222,18 @@ def _rasterize(values: NDArray[np.float64], regions: FaceRegions) -> NDArray[np.
     for poly, value in zip(corners, means, strict=True):
         cv2.fillConvexPoly(acc, poly, float(value), cv2.LINE_8, 2)  # type: ignore[call-overload]
         cv2.fillConvexPoly(cover, poly, 1.0, cv2.LINE_8, 2)  # type: ignore[call-overload]
-    sigma = max(1.0, regions.face_width * 0.03)
-    blurred = cv2.GaussianBlur(acc * cover, (0, 0), sigma)
+    near = _normalized_blur(acc, cover, max(1.0, regions.face_width * 0.03))
+    far = _normalized_blur(acc, cover, regions.face_width * 0.25)
+    reach = cv2.GaussianBlur(cover, (0, 0), max(1.0, regions.face_width * 0.03))
+    out: NDArray[np.float32] = np.where(reach > 0.2, near, far).astype(np.float32)
+    return out
+
+
+def _normalized_blur(
+    values: NDArray[np.float32], cover: NDArray[np.float32], sigma: float
+) -> NDArray[np.float32]:
+    """Gaussian blur of ``values`` where ``cover`` is 1, carried on past its edge."""
+    blurred = cv2.GaussianBlur(values * cover, (0, 0), sigma)
     weight = cv2.GaussianBlur(cover, (0, 0), sigma)
     out: NDArray[np.float32] = blurred / np.maximum(weight, 1e-6)
     return out

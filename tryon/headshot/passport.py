@@ -26,7 +26,7 @@ MAX_YAW, MAX_PITCH, MAX_ROLL = 5.0, 5.0, 8.0
 #: Fewest pixels between the eye centres (ICAO's portrait guidance).
 MIN_EYE_DISTANCE_PX = 90.0
 #: Lid gap over eye width below which an eye counts as closed.
-MIN_EYE_OPENNESS = 0.12
+MIN_EYE_OPENNESS = 0.10
 #: Inner-lip gap over mouth width above which the mouth counts as open.
 MAX_MOUTH_OPENING = 0.06
 #: Background: light (mean sRGB level), plain (spread) and without shadows (darkest 2 %

@@ -184,29 +184,26 @@ class HeadshotMaker:
                 roi = soften_under_eyes(roi, regions, options.under_eyes)
                 ops.append(Operation("under-eyes", options.under_eyes, "shadows lifted"))
             out[ys, xs] = roi
+        matte: NDArray[np.float32] | None = None
+        if options.backdrop.kind != "keep":
+            with timer("matte"):
+                matte = person_matte(rgb, self._mattes, _kept_faces(rgb, faces, face, regions))
         with timer("light"):
             light = self._estimate(out, regions, normals)
             if options.light_strength > 0:
                 target = target_light(options.light, light)
-                out[ys, xs] = relight(out, regions, normals, light, target, options.light_strength)
+                person = None if matte is None else matte[ys, xs]
+                out[ys, xs] = relight(
+                    out, regions, normals, light, target, options.light_strength, person
+                )
                 ops.append(
                     Operation(
                         "relight", options.light_strength, f"toward {options.light}, linear light"
                     )
                 )
-        matte = np.ones(rgb.shape[:2], dtype=np.float32)
-        if options.backdrop.kind != "keep":
-            with timer("matte"):
-                keep = []
-                for f in faces:
-                    r = regions if f is face else face_regions(rgb, f.observation.landmarks)
-                    mask = np.zeros(rgb.shape[:2], dtype=np.uint8)
-                    mask[r.slices] = r.face > 0
-                    grow = 2 * max(1, round(0.05 * r.face_width)) + 1
-                    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow))
-                    mask = np.asarray(cv2.dilate(mask, disk), dtype=np.uint8)
-                    keep.append(mask > 0)
-                matte = person_matte(rgb, self._mattes, keep)
+        if matte is None:
+            matte = np.ones(rgb.shape[:2], dtype=np.float32)
+        else:
             with timer("background"):
                 head = head_geometry(face.observation.landmarks)
                 radius = head.height / 2
@@ -287,6 +284,25 @@ class HeadshotMaker:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _kept_faces(
+    rgb: NDArray[np.uint8],
+    faces: tuple[FaceGeometry, ...],
+    face: FaceGeometry,
+    regions: FaceRegions,
+) -> list[NDArray[np.bool_]]:
+    """Every tracked face's oval, grown by 5 % of its eye-corner distance: the matte keeps
+    these whole, so no face pixel is ever mixed with the backdrop."""
+    kept = []
+    for f in faces:
+        r = regions if f is face else face_regions(rgb, f.observation.landmarks)
+        mask = np.zeros(rgb.shape[:2], dtype=np.uint8)
+        mask[r.slices] = r.face > 0
+        grow = 2 * max(1, round(0.05 * r.face_width)) + 1
+        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow))
+        kept.append(np.asarray(cv2.dilate(mask, disk)) > 0)
+    return kept
 
 
 def _crop_matte(matte: NDArray[np.float32], crop: Crop) -> NDArray[np.float32]:
