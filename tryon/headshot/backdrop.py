@@ -23,6 +23,8 @@ __all__ = ["BACKDROPS", "Backdrop", "BackdropKind", "composite", "parse_color", 
 
 BackdropKind = Literal["solid", "gradient", "vignette", "blur", "image", "keep"]
 BACKDROPS: tuple[str, ...] = get_args(BackdropKind)
+#: Smooth backdrops (vignette, blur) are computed this many pixels across, then scaled up.
+_FIELD = 512
 
 
 def parse_color(text: str) -> tuple[int, int, int]:
@@ -72,26 +74,33 @@ def render_backdrop(
     if backdrop.kind == "gradient":
         t = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
         return np.broadcast_to(base * (1.15 - 0.45 * t), (h, w, 3)).astype(np.float32)
+    # both smooth: made at most _FIELD pixels across, then scaled up
+    scale = min(1.0, _FIELD / max(h, w))
+    sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
     if backdrop.kind == "vignette":
-        x, y, r = head
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        x, y, r = (v * scale for v in head)
+        yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
         d2 = ((xx - x) ** 2 + (yy - y) ** 2) / (3.2 * r) ** 2
-        light: NDArray[np.float32] = (base * (0.45 + 0.7 * np.exp(-d2))[..., None]).astype(
-            np.float32
-        )
-        return light
+        small = (base * (0.45 + 0.7 * np.exp(-d2))[..., None]).astype(np.float32)
+        return _upscale(small, w, h)
     if backdrop.kind == "blur":
-        lin = srgb8_to_linear(rgb)
-        back = (1.0 - alpha).astype(np.float32)
-        sigma = max(h, w) / 60
+        lin = cv2.resize(srgb8_to_linear(rgb), (sw, sh), interpolation=cv2.INTER_AREA)
+        back = cv2.resize((1.0 - alpha).astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
+        sigma = max(sw, sh) / 60
         num = cv2.GaussianBlur(lin * back[..., None], (0, 0), sigma)
         den = cv2.GaussianBlur(back, (0, 0), sigma)[..., None]
         mean = lin.reshape(-1, 3).mean(axis=0)
-        out: NDArray[np.float32] = np.where(den > 1e-3, num / np.maximum(den, 1e-3), mean)
-        return out.astype(np.float32)
+        small = np.where(den > 1e-3, num / np.maximum(den, 1e-3), mean).astype(np.float32)
+        return _upscale(small, w, h)
     if backdrop.kind == "image" and backdrop.image is not None:
         return srgb8_to_linear(_cover(read_image(backdrop.image), w, h))
     return srgb8_to_linear(rgb)
+
+
+def _upscale(small: NDArray[np.float32], w: int, h: int) -> NDArray[np.float32]:
+    if small.shape[:2] == (h, w):
+        return small
+    return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
 
 
 def _cover(img: NDArray[np.uint8], w: int, h: int) -> NDArray[np.uint8]:
@@ -109,6 +118,9 @@ def composite(
 ) -> NDArray[np.uint8]:
     """The person (``alpha``) over ``backdrop`` (linear), in linear light; pixels with alpha
     1 keep their bytes."""
-    a = alpha[..., None]
-    mixed = linear_to_srgb8((srgb8_to_linear(rgb) * a + backdrop * (1.0 - a)).astype(np.float32))
-    return np.where(a >= 1.0, rgb, mixed)
+    out = rgb.copy()
+    mixed = alpha < 1.0
+    a = alpha[mixed][:, None]
+    fg, bg = srgb8_to_linear(rgb[mixed]), backdrop[mixed]
+    out[mixed] = linear_to_srgb8((fg * a + bg * (1.0 - a)).astype(np.float32))
+    return out
