@@ -55,6 +55,31 @@ def test_a_jpeg_carries_the_record_too(photo: Path, tmp_path: Path) -> None:
         assert b"tryon:edits=" in im.info["xmp"]
 
 
+def test_a_picture_as_the_backdrop(photo: Path, tmp_path: Path) -> None:
+    ramp = np.zeros((300, 400, 3), dtype=np.uint8)
+    ramp[..., 0] = np.linspace(0, 255, 400, dtype=np.uint8)[None, :]
+    ramp[..., 2] = 90
+    backdrop = tmp_path / "backdrop.png"
+    Image.fromarray(ramp).save(backdrop)
+    out = tmp_path / "hs.png"
+    args = ["headshot", str(photo), "-o", str(out), "--preset", "none", "--background"]
+    assert main([*args, str(backdrop)]) == 0
+    shot = np.asarray(Image.open(out))
+    # scaled by 512/300 to cover 512x512 and centred: 85 of its 683 columns trimmed each side,
+    # so output column x shows the ramp's column (x + 85) * 300/512, red = that * 255/399
+    corner = shot[5:60, 2:25]
+    assert np.abs(corner[..., 2].astype(int) - 90).max() <= 1
+    assert corner[..., 0].min() >= 29 and corner[..., 0].max() <= 43  # 31..41, ±2 resampling
+    assert shot[5:60, 490:510, 0].min() >= 213 and shot[5:60, 490:510, 0].max() <= 226
+
+
+def test_the_output_must_carry_the_record(photo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["headshot", str(photo), "-o", "hs.webp"]) == 2
+    assert "-o must be a .png or .jpg (they carry the record of edits), got hs.webp" in (
+        capsys.readouterr().err
+    )
+
+
 def test_a_file_without_a_record_says_so(photo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["headshot", str(photo), "--explain"]) == 1
     assert "no tryon edits recorded" in capsys.readouterr().out
@@ -121,6 +146,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
         (lambda d: _grey(d), ["--color", "red"], r"--color: a colour must be #rrggbb, got 'red'"),
         (lambda d: _grey(d), ["--background", "nope"], r"--background must be one of solid"),
         (lambda d: _grey(d), ["--c2pa-cert", "x.pem"], r"--c2pa-cert and --c2pa-key go together"),
+        (lambda d: _grey(d), ["--preset", "passport", "--aspect", "4:5"], r"--aspect is for the"),
     ],
 )
 def test_bad_photos_get_one_line_and_exit_2(

@@ -27,7 +27,14 @@ from tryon.cli.render import _look
 from tryon.headshot.backdrop import BACKDROPS, Backdrop, parse_color
 from tryon.headshot.framing import PRESETS
 from tryon.headshot.lighting import LIGHTS
-from tryon.headshot.metadata import describe, edit_record, read_edits, sign_c2pa, write_headshot
+from tryon.headshot.metadata import (
+    METADATA_SUFFIXES,
+    describe,
+    edit_record,
+    read_edits,
+    sign_c2pa,
+    write_headshot,
+)
 from tryon.headshot.pipeline import Headshot, HeadshotError, HeadshotMaker, HeadshotOptions
 from tryon.media import MediaError, read_image
 from tryon.tracking.camera import DEFAULT_HFOV_DEG
@@ -146,6 +153,10 @@ def run(args: argparse.Namespace) -> int:
         if not args.explain:
             raise CliError("give -o OUT to make a headshot, or --explain to read one")
         return _explain_file(src)
+    if args.output.suffix.lower() not in METADATA_SUFFIXES:
+        raise CliError(
+            f"-o must be a .png or .jpg (they carry the record of edits), got {args.output}"
+        )
     if (args.c2pa_cert is None) != (args.c2pa_key is None):
         raise CliError("--c2pa-cert and --c2pa-key go together")
     catalog = Catalog.default() if args.product else None
