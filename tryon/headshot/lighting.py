@@ -120,8 +120,10 @@ def estimate_light(
     rgb: NDArray[np.uint8], regions: FaceRegions, normals: NDArray[np.float64]
 ) -> ShLight:
     """The photo's light on the face: SH fitted to the skin's linear luminance at the mesh
-    vertices (a ridge keeps the terms the visible hemisphere cannot pin down small; a second
-    pass drops the worst-fitting tenth, highlights and stray hair)."""
+    vertices (a light ridge keeps the terms the visible hemisphere cannot pin down from
+    running off; a second pass drops the worst-fitting tenth, highlights and stray hair).
+    A stronger ridge on the order-2 terms was tried: it pushes their share of the face's
+    shading into the order-1 terms, and relighting then overshoots its target."""
     ys, xs = regions.slices
     lum = luminance(srgb8_to_linear(np.ascontiguousarray(rgb[ys, xs])))
     lum = np.asarray(
@@ -149,7 +151,6 @@ def _ridge(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64
     scale = float(np.mean(b)) or 1.0
     reg = np.full(a.shape[1], 0.02 * len(b))
     reg[0] = 0.0
-    reg[4:] *= 5.0  # order 2: weaker evidence on a face-sized patch of the sphere
     lhs = a.T @ a + np.diag(reg)
     out: NDArray[np.float64] = np.linalg.solve(lhs, a.T @ b / scale) * scale
     return out

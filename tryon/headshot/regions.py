@@ -21,16 +21,23 @@ def _points_of(edges: frozenset[tuple[int, int]]) -> tuple[int, ...]:
 
 
 FACE_OVAL = _points_of(_CONNECTIONS.FACEMESH_FACE_OVAL)
-#: Regions retouching leaves alone: eyes, brows, lips (MediaPipe's contour index sets).
-FEATURES = tuple(
-    _points_of(edges)
-    for edges in (
-        _CONNECTIONS.FACEMESH_RIGHT_EYE,
-        _CONNECTIONS.FACEMESH_LEFT_EYE,
-        _CONNECTIONS.FACEMESH_RIGHT_EYEBROW,
-        _CONNECTIONS.FACEMESH_LEFT_EYEBROW,
-        _CONNECTIONS.FACEMESH_LIPS,
-    )
+#: The nose's underside, ala to ala through the tip (its points in FACEMESH_NOSE): the
+#: nostrils are dark spots that are no blemish.
+NOSTRILS = (48, 64, 98, 97, 2, 326, 327, 294, 278, 1)
+#: Regions retouching leaves alone: eyes, brows, lips (MediaPipe's contour index sets) and
+#: the nostrils.
+FEATURES = (
+    *(
+        _points_of(edges)
+        for edges in (
+            _CONNECTIONS.FACEMESH_RIGHT_EYE,
+            _CONNECTIONS.FACEMESH_LEFT_EYE,
+            _CONNECTIONS.FACEMESH_RIGHT_EYEBROW,
+            _CONNECTIONS.FACEMESH_LEFT_EYEBROW,
+            _CONNECTIONS.FACEMESH_LIPS,
+        )
+    ),
+    NOSTRILS,
 )
 #: Lower-lid contours, outer corner to inner corner: (person's right eye, left eye).
 LOWER_LIDS = (

@@ -26,6 +26,8 @@ _SMOOTH_DEPTH = 0.85
 _SPOT_DIAMETER = (1 / 180, 1 / 28)
 #: A spot stands out by this many robust standard deviations of the skin's local contrast.
 _SPOT_CONTRAST = 4.0
+#: A spot's box is at most this many times longer one way than the other.
+_SPOT_ELONGATION = 2.0
 
 
 def _masked_blur(
@@ -66,8 +68,9 @@ def smooth_skin(roi: NDArray[np.uint8], regions: FaceRegions, strength: float) -
 def remove_blemishes(
     roi: NDArray[np.uint8], regions: FaceRegions, strength: float
 ) -> tuple[NDArray[np.uint8], int]:
-    """Small dark or red spots on the skin filled from their surroundings (inpainting), and
-    how many were found. Features and spots larger than a blemish are left alone."""
+    """Small, round, dark or red spots on the skin filled from their surroundings
+    (inpainting), and how many were found. Features, lines (wrinkles, creases) and spots
+    larger than a blemish are left alone."""
     skin = (regions.skin > 0.6).astype(np.float32)
     ycc = cv2.cvtColor(roi, cv2.COLOR_RGB2YCrCb).astype(np.float32)
     sigma = max(2.0, regions.face_width * _SPOT_DIAMETER[1])
@@ -79,8 +82,15 @@ def remove_blemishes(
     _, labels, stats, _ = cv2.connectedComponentsWithStats(spots, connectivity=8)
     d_min, d_max = (d * regions.face_width for d in _SPOT_DIAMETER)
     a_min, a_max = np.pi * (d_min / 2) ** 2, np.pi * (d_max / 2) ** 2
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.flatnonzero((areas >= max(2.0, a_min)) & (areas <= a_max)) + 1
+    areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    widths = stats[1:, cv2.CC_STAT_WIDTH].astype(np.float64)
+    heights = stats[1:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    # round spots only: wrinkles, creases and the edges of features are long and thin
+    round_ = (np.maximum(widths, heights) <= _SPOT_ELONGATION * np.minimum(widths, heights)) & (
+        areas >= 0.45 * widths * heights
+    )
+    sized = (areas >= max(2.0, a_min)) & (areas <= a_max)
+    keep = np.flatnonzero(sized & round_) + 1
     if len(keep) == 0:
         return roi, 0
     mask = np.isin(labels, keep).astype(np.uint8)
