@@ -8,9 +8,7 @@ local fill within the skin, so the mesh tracked on the result matches the one on
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -20,7 +18,7 @@ from numpy.typing import NDArray
 
 from tryon.catalog.catalog import Catalog
 from tryon.catalog.look import Look
-from tryon.engine import Engine, EngineOptions
+from tryon.engine import Engine, EngineOptions, _StageTimer
 from tryon.frames import validate_frame
 from tryon.headshot.backdrop import Backdrop, composite, render_backdrop
 from tryon.headshot.framing import PRESETS, Crop, FramingSpec, apply_crop, frame, head_geometry
@@ -92,7 +90,7 @@ class Headshot:
     #: Passport checks (empty for other framings).
     checks: tuple[Check, ...]
     #: Wall time per stage, ms, in order (plus ``"total"``).
-    timings_ms: dict[str, float]
+    timings_ms: Mapping[str, float]
     crop: Crop
     #: The tracked face on the input photo.
     face: FaceGeometry
@@ -102,26 +100,8 @@ class Headshot:
     matte: NDArray[np.float32]
 
 
-class _Timer:
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-        self._start = time.perf_counter()
-
-    @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.ms[stage] = self.ms.get(stage, 0.0) + (time.perf_counter() - t0) * 1000.0
-
-    def done(self) -> dict[str, float]:
-        self.ms["total"] = (time.perf_counter() - self._start) * 1000.0
-        return self.ms
-
-
 class HeadshotMaker:
-    """Makes headshots with one engine and one matte model (made once, reused per photo)."""
+    """Makes headshots: one matte model for all photos, an engine for each (see `make`)."""
 
     def __init__(
         self,
@@ -139,7 +119,7 @@ class HeadshotMaker:
         """The headshot of ``rgb``. Each photo gets its own engine: the engine follows
         video, and what it saw in one photo must not steer where it looks in the next."""
         rgb = validate_frame(rgb)
-        timer = _Timer()
+        timer = _StageTimer()
         with Engine(self._engine_options, catalog=self._catalog) as engine:
             with timer("tracking"):
                 engine.process(rgb, timestamp_ms=0)
@@ -153,7 +133,7 @@ class HeadshotMaker:
         rgb: NDArray[np.uint8],
         faces: tuple[FaceGeometry, ...],
         options: HeadshotOptions,
-        timer: _Timer,
+        timer: _StageTimer,
     ) -> Headshot:
         ops: list[Operation] = []
         if not faces:
