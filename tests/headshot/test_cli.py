@@ -112,6 +112,19 @@ def test_the_passport_preset_checks_the_portrait(
         assert im.size == (413, 531)
 
 
+def test_an_id_photo_keeping_its_background_has_it_judged(
+    photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "id.png"
+    args = ["headshot", str(photo), "-o", str(out), "--preset", "passport"]
+    assert main([*args, "--background", "keep"]) == 3  # her smile fails "mouth closed"
+    printed = capsys.readouterr().out
+    # the photo's own backdrop around her head is measured (the flag and the shuttle are
+    # outside the crop): light and even enough
+    assert "ok   plain light background: level" in printed
+    assert "too little background" not in printed
+
+
 def test_retouching_an_id_photo_is_reported(
     photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

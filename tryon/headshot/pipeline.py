@@ -144,7 +144,10 @@ class HeadshotMaker:
             )
         face = faces[0]
         with timer("regions"):
-            regions = face_regions(rgb, face.observation.landmarks)
+            try:
+                regions = face_regions(rgb, face.observation.landmarks)
+            except ValueError as exc:
+                raise HeadshotError(str(exc)) from None
             normals = vertex_normals(face.vertices)
         out = rgb.copy()
         ys, xs = regions.slices
@@ -165,7 +168,8 @@ class HeadshotMaker:
                 ops.append(Operation("under-eyes", options.under_eyes, "shadows lifted"))
             out[ys, xs] = roi
         matte: NDArray[np.float32] | None = None
-        if options.backdrop.kind != "keep":
+        replace_backdrop = options.backdrop.kind != "keep"
+        if replace_backdrop or options.passport:  # the passport checks judge the background
             with timer("matte"):
                 matte = person_matte(rgb, self._mattes, _kept_faces(rgb, faces, face, regions))
         with timer("light"):
@@ -183,7 +187,7 @@ class HeadshotMaker:
                 )
         if matte is None:
             matte = np.ones(rgb.shape[:2], dtype=np.float32)
-        else:
+        if replace_backdrop:
             with timer("background"):
                 head = head_geometry(face.observation.landmarks)
                 radius = head.height / 2
