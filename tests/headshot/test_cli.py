@@ -160,6 +160,8 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
         (lambda d: _grey(d), ["--background", "nope"], r"--background must be one of solid"),
         (lambda d: _grey(d), ["--c2pa-cert", "x.pem"], r"--c2pa-cert and --c2pa-key go together"),
         (lambda d: _grey(d), ["--preset", "passport", "--aspect", "4:5"], r"--aspect is for the"),
+        (lambda d: _grey(d), ["--hfov", "0"], r"--hfov: horizontal field of view must be in \[1"),
+        (lambda d: _grey(d), ["--product", "no-such"], r"unknown product 'no-such' \(the catalog"),
     ],
 )
 def test_bad_photos_get_one_line_and_exit_2(

@@ -167,7 +167,11 @@ def run(args: argparse.Namespace) -> int:
     except MediaError as exc:
         raise CliError(str(exc)) from None
     try:
-        with HeadshotMaker(hfov_deg=args.hfov, catalog=catalog) as maker:
+        maker = HeadshotMaker(hfov_deg=args.hfov, catalog=catalog)
+    except ValueError as exc:
+        raise CliError(f"--hfov: {exc}") from None
+    try:
+        with maker:
             shot = maker.make(rgb, options)
     except HeadshotError as exc:
         raise CliError(f"{src}: {exc}") from None
