@@ -1,0 +1,334 @@
+"""The per-frame hair matte: face parsing off the render path, carried by the face mesh.
+
+Parsing (:mod:`tryon.segmentation.parsing`) runs on a background thread, as often as the
+machine allows, on a square crop about twice the face, centred a little above it and turned
+upright with the eye line, at ``parse_size`` pixels. Only the latest crop waits for it (a new
+frame replaces an unparsed one). Each frame, for each face, the last parse is carried to the
+face's place now by the similarity transform that takes the face mesh's landmarks then to
+now (one ``warpAffine`` into the face's box of the frame), cut to the person with the selfie
+mask of this frame, refined at the edges with a guided filter on the frame, and blended with
+the previous frame's matte (carried the same way) so that it does not flicker. A face seen
+for the first time is parsed on the spot (that frame waits once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from tryon.headshot.matte import SelfieMatte, guided_filter
+from tryon.segmentation.parsing import FaceParse, FaceParser
+from tryon.tracking.geometry import FaceGeometry
+
+__all__ = ["FaceMatte", "HairMatteStage", "crop_transform", "similarity"]
+
+log = logging.getLogger(__name__)
+
+#: The parsing crop's side over the face's size (the landmarks' larger extent).
+CROP_SCALE = 2.0
+#: How far above the landmarks' centre the crop is centred, in face sizes (hair is above).
+CROP_RAISE = 0.15
+#: The matte's box around a face: its side over the face's size.
+BOX_SCALE = 2.2
+#: Weight of the new matte against the previous one, carried (temporal smoothing).
+BLEND_NEW = 0.5
+#: Outer eye corners (image left, image right) for the crop's roll.
+_EYE_CORNERS = (33, 263)
+
+Affine = NDArray[np.float64]
+Box = tuple[int, int, int, int]
+
+
+def similarity(src: NDArray[np.float32], dst: NDArray[np.float32]) -> Affine:
+    """``(2, 3)`` least-squares similarity (rotation, uniform scale, shift) taking the
+    ``(N, 2)`` points ``src`` to ``dst`` (Umeyama, no reflection)."""
+    s = src.astype(np.float64)
+    d = dst.astype(np.float64)
+    ms, md = s.mean(0), d.mean(0)
+    s0, d0 = s - ms, d - md
+    var = float((s0**2).sum())
+    a = float((s0 * d0).sum()) / var  # scale * cos
+    b = float((s0[:, 0] * d0[:, 1] - s0[:, 1] * d0[:, 0]).sum()) / var  # scale * sin
+    rot = np.array([[a, -b], [b, a]])
+    return np.hstack([rot, (md - rot @ ms)[:, None]])
+
+
+def _compose(outer: Affine, inner: Affine) -> Affine:
+    """``outer ∘ inner`` of two ``(2, 3)`` affines."""
+    m = np.vstack([outer, [0.0, 0.0, 1.0]]) @ np.vstack([inner, [0.0, 0.0, 1.0]])
+    return m[:2]
+
+
+def _invert(m: Affine) -> Affine:
+    return np.asarray(cv2.invertAffineTransform(m), np.float64)
+
+
+def _face_size(points: NDArray[np.float32]) -> tuple[float, NDArray[np.float32]]:
+    lo, hi = points.min(0), points.max(0)
+    return float(max(hi - lo)), (lo + hi) / 2.0
+
+
+def crop_transform(landmarks: NDArray[np.float32], size: int) -> Affine:
+    """``(2, 3)`` frame-to-crop affine of the parsing crop of a face (``(N, 2|3)`` landmarks
+    in pixels): ``CROP_SCALE`` faces wide, raised by ``CROP_RAISE``, upright."""
+    pts = landmarks[:, :2]
+    face, centre = _face_size(pts)
+    eye = pts[_EYE_CORNERS[1]] - pts[_EYE_CORNERS[0]]
+    roll = float(np.arctan2(eye[1], eye[0]))
+    up = np.array([np.sin(roll), -np.cos(roll)])  # the head's up in the image
+    centre = centre + up * CROP_RAISE * face
+    scale = size / (CROP_SCALE * max(face, 1.0))
+    c, s = np.cos(-roll) * scale, np.sin(-roll) * scale
+    rot = np.array([[c, -s], [s, c]])
+    return np.hstack([rot, (size / 2.0 - rot @ centre)[:, None]])
+
+
+def face_box(landmarks: NDArray[np.float32], frame_size: tuple[int, int]) -> Box | None:
+    """The ``(x, y, w, h)`` box of the frame where the face's hair matte lives (None when it
+    is outside the frame)."""
+    face, centre = _face_size(landmarks[:, :2])
+    half = BOX_SCALE * face / 2.0
+    w, h = frame_size
+    x0, y0 = max(0, int(centre[0] - half)), max(0, int(centre[1] - 1.2 * half))
+    x1, y1 = min(w, int(np.ceil(centre[0] + half))), min(h, int(np.ceil(centre[1] + 0.8 * half)))
+    return None if x1 - x0 < 2 or y1 - y0 < 2 else (x0, y0, x1 - x0, y1 - y0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """One face's last parse: the landmarks then, the crop it was made on, the result."""
+
+    landmarks: NDArray[np.float32]
+    crop_from_frame: Affine
+    parse: FaceParse
+
+
+@dataclass(frozen=True, slots=True)
+class _Crop:
+    face_id: int
+    landmarks: NDArray[np.float32]
+    crop_from_frame: Affine
+    pixels: NDArray[np.uint8]
+    face: NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceMatte:
+    """One face's hair matte in one frame: alpha over a box of the frame."""
+
+    face_id: int
+    #: ``(x, y, w, h)`` in frame pixels.
+    box: Box
+    #: ``(h, w)`` uint8 alpha (255: hair).
+    hair: NDArray[np.uint8]
+    _parsed: _Parsed
+    _box_to_crop: Affine
+
+    def part(self, name: str) -> NDArray[np.float32]:
+        """``"skin"`` or ``"brows"`` over the same box, carried but not refined (for makeup
+        passes that must not paint over hair)."""
+        if name not in ("skin", "brows"):
+            raise ValueError(f"part must be 'skin' or 'brows', got {name!r}")
+        src: NDArray[np.float32] = getattr(self._parsed.parse, name)
+        return _warp(src, self._box_to_crop, self.box)
+
+
+def _warp(src: NDArray[np.float32], dst_to_src: Affine, box: Box) -> NDArray[np.float32]:
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    out = cv2.warpAffine(src, dst_to_src, (box[2], box[3]), flags=flags, borderValue=0.0)
+    return np.asarray(out, np.float32)
+
+
+def _box_shift(box: Box) -> Affine:
+    return np.array([[1.0, 0.0, box[0]], [0.0, 1.0, box[1]]])
+
+
+class _ParseWorker:
+    """A thread that parses the latest submitted crops; a new submission replaces one that
+    has not started."""
+
+    def __init__(self, parser: FaceParser) -> None:
+        self._parser = parser
+        self._cond = threading.Condition()
+        self._pending: list[_Crop] | None = None
+        self._results: dict[int, _Parsed] = {}
+        self._closed = False
+        self.parses = 0
+        self._thread = threading.Thread(target=self._run, name="hair-parse", daemon=True)
+        self._thread.start()
+
+    def submit(self, crops: list[_Crop]) -> None:
+        with self._cond:
+            self._pending = crops
+            self._cond.notify()
+
+    def results(self) -> dict[int, _Parsed]:
+        with self._cond:
+            return dict(self._results)
+
+    def store(self, face_id: int, parsed: _Parsed) -> None:
+        with self._cond:
+            self._results[face_id] = parsed
+
+    def forget(self, keep: set[int] | None = None) -> None:
+        with self._cond:
+            self._pending = None
+            for face_id in list(self._results):
+                if keep is None or face_id not in keep:
+                    del self._results[face_id]
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                crops, self._pending = self._pending, None
+            for crop in crops or []:
+                try:
+                    parsed = _parse(self._parser, crop)
+                except Exception as exc:  # a failed parse keeps the last one; never crash
+                    log.warning("hair parsing failed on a %dpx crop: %s", crop.pixels.shape[0], exc)
+                    continue
+                self.store(crop.face_id, parsed)
+                self.parses += 1
+
+
+def _parse(parser: FaceParser, crop: _Crop) -> _Parsed:
+    return _Parsed(crop.landmarks, crop.crop_from_frame, parser.parse(crop.pixels, crop.face))
+
+
+class HairMatteStage:
+    """Hair mattes for the faces of each frame (one stage per video stream).
+
+    ``parser``: the face parser (see :func:`~tryon.segmentation.parsing.open_parser`);
+    ``parse_size``: the parsing crop's side, pixels (256..512); ``background``: parse on a
+    thread (False: parse every frame on the caller's thread, for photos and GPUs).
+    """
+
+    def __init__(self, parser: FaceParser, parse_size: int = 320, background: bool = True) -> None:
+        if not 128 <= parse_size <= 1024 or parse_size % 32:
+            raise ValueError(
+                f"parse_size must be a multiple of 32 in [128, 1024], got {parse_size!r}"
+            )
+        self.parser = parser
+        self.parse_size = parse_size
+        self._worker = _ParseWorker(parser) if background else None
+        self._sync: dict[int, _Parsed] = {}
+        self._selfie = SelfieMatte()
+        #: Each face's last matte, the landmarks it was made for and its box.
+        self._previous: dict[int, tuple[NDArray[np.float32], NDArray[np.float32], Box]] = {}
+
+    @property
+    def parses(self) -> int:
+        """How many crops the background thread has parsed so far."""
+        return 0 if self._worker is None else self._worker.parses
+
+    def update(
+        self, frame: NDArray[np.uint8], faces: Sequence[FaceGeometry]
+    ) -> dict[int, FaceMatte]:
+        """The hair matte of each face of ``frame`` (RGB uint8), by face id."""
+        h, w = frame.shape[:2]
+        crops = [self._crop(frame, f) for f in faces]
+        if self._worker is None:
+            parsed = {c.face_id: _parse(self.parser, c) for c in crops}
+        else:
+            parsed = self._worker.results()
+            for c in crops:
+                if c.face_id not in parsed:  # first sight: parse now, once
+                    parsed[c.face_id] = _parse(self.parser, c)
+                    self._worker.store(c.face_id, parsed[c.face_id])
+            self._worker.submit(crops)
+        out = {}
+        grey: NDArray[np.float32] | None = None
+        for c in crops:
+            box = face_box(c.landmarks, (w, h))
+            if box is None:
+                continue
+            if grey is None:
+                grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+            out[c.face_id] = self._matte(frame, grey, c, parsed[c.face_id], box)
+        self._previous = {k: v for k, v in self._previous.items() if k in out}
+        return out
+
+    def reset(self) -> None:
+        """Forget every face (a new stream follows)."""
+        self._previous.clear()
+        if self._worker is not None:
+            self._worker.forget()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+        self._selfie.close()
+        self.parser.close()
+
+    def __enter__(self) -> HairMatteStage:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _crop(self, frame: NDArray[np.uint8], face: FaceGeometry) -> _Crop:
+        landmarks = face.observation.landmarks[:, :2].astype(np.float32)
+        size = self.parse_size
+        m = crop_transform(landmarks, size)
+        pixels = cv2.warpAffine(
+            frame, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+        )
+        pts = landmarks @ m[:, :2].T.astype(np.float32) + m[:, 2].astype(np.float32)
+        hull = cv2.convexHull(np.round(pts).astype(np.int32))
+        mask = np.zeros((size, size), np.uint8)
+        cv2.fillConvexPoly(mask, hull, 1)
+        return _Crop(
+            face.observation.face_id, landmarks, m, np.asarray(pixels, np.uint8), mask.astype(bool)
+        )
+
+    def _matte(
+        self,
+        frame: NDArray[np.uint8],
+        grey: NDArray[np.float32],
+        crop: _Crop,
+        parsed: _Parsed,
+        box: Box,
+    ) -> FaceMatte:
+        now_from_then = similarity(parsed.landmarks, crop.landmarks)
+        box_to_crop = _compose(
+            parsed.crop_from_frame, _compose(_invert(now_from_then), _box_shift(box))
+        )
+        hair = _warp(parsed.parse.hair, box_to_crop, box)
+        x, y, bw, bh = box
+        hair *= self._selfie.matte(np.ascontiguousarray(frame[y : y + bh, x : x + bw]))
+        radius = max(2, round(min(bw, bh) / 80))
+        alpha = np.clip(guided_filter(grey[y : y + bh, x : x + bw], hair, radius, 1e-3), 0.0, 1.0)
+        previous = self._previous.get(crop.face_id)
+        if previous is not None:
+            last, last_landmarks, last_box = previous
+            then_from_now = _invert(similarity(last_landmarks, crop.landmarks))
+            carry = _compose(
+                _invert(_box_shift(last_box)), _compose(then_from_now, _box_shift(box))
+            )
+            alpha = BLEND_NEW * alpha + (1.0 - BLEND_NEW) * _warp(last, carry, box)
+        self._previous[crop.face_id] = (alpha, crop.landmarks, box)
+        out = np.asarray(np.round(alpha * 255.0), np.uint8)
+        return FaceMatte(crop.face_id, box, out, parsed, box_to_crop)
