@@ -87,6 +87,53 @@ PRODUCTS: dict[str, tuple[str, str, float, GlassesSpec]] = {
 }
 
 
+#: id -> (display name, price EUR, hair_color parameters); brand "Tryon Colour".
+HAIR_COLORS: dict[str, tuple[str, float, dict[str, object]]] = {
+    "hair-jet-black": ("Jet Black", 14.0, {"color": "#141214"}),
+    "hair-dark-brown": ("Dark Chocolate Brown", 14.0, {"color": "#3b2419"}),
+    "hair-chestnut": ("Chestnut", 14.0, {"color": "#6b3a22"}),
+    "hair-copper-red": ("Copper Red", 15.0, {"color": "#a4461f"}),
+    "hair-honey-blonde": ("Honey Blonde", 15.0, {"color": "#b98b4e"}),
+    "hair-platinum": ("Platinum Blonde", 17.0, {"color": "#e3d9c4"}),
+    "hair-ash-grey": ("Ash Grey", 16.0, {"color": "#8e8d89"}),
+    "hair-pastel-pink": ("Pastel Pink", 16.0, {"color": "#e8a0b4"}),
+    "hair-electric-blue": ("Electric Blue", 16.0, {"color": "#2450c8"}),
+    "hair-violet": ("Violet", 16.0, {"color": "#5b2a86"}),
+    "hair-caramel-highlights": (
+        "Caramel Highlights",
+        22.0,
+        {"color": "#4a2e1f", "style": "highlights", "tip_color": "#c08a4f", "blend": 0.4},
+    ),
+    "hair-sunset-ombre": (
+        "Sunset Ombre",
+        24.0,
+        {"color": "#3b2419", "style": "ombre", "tip_color": "#d9662b", "blend": 0.55},
+    ),
+    "hair-beach-balayage": (
+        "Beach Balayage",
+        26.0,
+        {"color": "#5a3a26", "style": "balayage", "tip_color": "#d8b98a", "blend": 0.5},
+    ),
+}
+
+
+def hair_color_manifest(product_id: str) -> dict[str, object]:
+    name, price, params = HAIR_COLORS[product_id]
+    data: dict[str, object] = {
+        "schema_version": 1,
+        "id": product_id,
+        "name": name,
+        "brand": "Tryon Colour",
+        "category": "hair_color",
+        "price": price,
+        "currency": "EUR",
+        "thumbnails": [],
+        "hair_color": params,
+    }
+    parse_manifest(data, product_id)  # the table must make valid manifests
+    return data
+
+
 def manifest(product_id: str) -> dict[str, object]:
     name, brand, price, spec = PRODUCTS[product_id]
     look = TINTS[spec.tint]
@@ -127,6 +174,8 @@ def expected_files() -> dict[str, bytes]:
     for pid, (*_, spec) in PRODUCTS.items():
         files[f"{pid}/{MANIFEST_NAME}"] = _json(manifest(pid))
         files[f"{pid}/{MODEL_NAME}"] = build_glasses(spec)
+    for pid in HAIR_COLORS:
+        files[f"{pid}/{MANIFEST_NAME}"] = _json(hair_color_manifest(pid))
     return files
 
 

@@ -12,7 +12,8 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import MappingProxyType, TracebackType
 
 import numpy as np
@@ -25,10 +26,11 @@ from tryon.measure.frame_fit import FrameSize, frame_sizes
 from tryon.measure.measurements import MeasurementSession, MeasureOptions
 from tryon.measure.report import MeasurementReport
 from tryon.overlay import draw_overlay
-from tryon.render.kinds import worn_item
+from tryon.render.kinds import kind_of_item, worn_item
 from tryon.render.passes import FaceWear, Worn
 from tryon.render.renderer import Renderer
 from tryon.render.surface import Surface
+from tryon.segmentation.hair_matte import HairMatteStage
 from tryon.tracking.camera import DEFAULT_HFOV_DEG, CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
 from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
@@ -60,6 +62,9 @@ class EngineOptions:
     find_small_faces: bool = True
     #: Measure faces (PD, widths, shape, fit) with these options; None: no measuring stage.
     measure: MeasureOptions | None = None
+    #: The face-parsing checkpoint for hair mattes (default: ``$TRYON_HAIR_MODEL`` or the
+    #: fetched one; without it or without torch, a model-free matte is used).
+    hair_model: Path | None = None
 
     def __post_init__(self) -> None:
         self.tracker_options()  # validates max_faces
@@ -132,6 +137,8 @@ class Engine:
         self._camera: CameraIntrinsics | None = self.options.camera
         self._last_ts: int | None = None
         self._last_result: EngineResult | None = None
+        #: Hair mattes, made when a worn item first needs one.
+        self._hair: HairMatteStage | None = None
         self._closed = False
 
     @property
@@ -165,8 +172,11 @@ class Engine:
         faces, ts = self._track_stages(frame, timestamp_ms, timer)
         out = frame
         if faces and look:
+            wear = self._wear(faces, look)
+            if self._needs_matte(wear):
+                with timer("matte"):
+                    wear = self._with_mattes(frame, wear)
             with timer("render"):
-                wear = self._wear(faces, look)
                 if any(w.items for w in wear):
                     out = self._get_renderer().render(frame, wear, out=np.empty_like(frame))
         if faces and self.options.debug_overlay:
@@ -199,6 +209,8 @@ class Engine:
         h, w = frame.shape[:2]
         faces = [f for f in faces if (f.camera.width, f.camera.height) == (w, h)]
         wear = self._wear(tuple(faces), look) if faces and look else []
+        if self._needs_matte(wear):
+            wear = self._with_mattes(frame, wear)
         self._get_renderer().present(frame, wear, surface)
 
     def measurements(self) -> MeasurementReport | None:
@@ -221,12 +233,16 @@ class Engine:
                 self._measure.reset()
         self._camera = self.options.camera
         self._last_result = None
+        if self._hair is not None:
+            self._hair.reset()
 
     def close(self) -> None:
         """Release the tracker and the renderer the engine made (not one it was given)."""
         if not self._closed:
             self._closed = True
             self._tracker.close()
+            if self._hair is not None:
+                self._hair.close()
             if self._renderer is not None and self._owns_renderer:
                 self._renderer.release()
 
@@ -311,6 +327,18 @@ class Engine:
             FaceWear(face, self._worn_items(looks.for_face(face.observation.face_id)))
             for face in faces
         ]
+
+    @staticmethod
+    def _needs_matte(wear: Sequence[FaceWear]) -> bool:
+        return any(kind_of_item(i).needs_matte for w in wear for i in w.items)
+
+    def _with_mattes(self, frame: NDArray[np.uint8], wear: list[FaceWear]) -> list[FaceWear]:
+        """``wear`` with the hair matte of each face that wears an item needing one."""
+        if self._hair is None:
+            self._hair = HairMatteStage.open(self.options.hair_model)
+        faces = [w.face for w in wear if self._needs_matte([w])]
+        mattes = self._hair.update(frame, faces)
+        return [replace(w, matte=mattes.get(w.face.observation.face_id)) for w in wear]
 
     def _worn_items(self, look: Look) -> tuple[Worn, ...]:
         """``look``'s products as worn items (looks expanded, models loaded), kept for the

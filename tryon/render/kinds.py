@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tryon.catalog.asset import Asset
+from tryon.catalog.hair_color import HairColorProduct
 from tryon.catalog.manifest import EyewearProduct, Product
 from tryon.render.eyewear_pass import EyewearPass, WornEyewear
+from tryon.render.hair_color_pass import HairColorPass, WornHairColor, wear_hair_color
 from tryon.render.passes import RenderPass, Worn
 
 __all__ = ["Kind", "kind_of_item", "worn_item"]
@@ -24,6 +26,8 @@ class Kind:
     worn: type[Any]
     wear: Callable[[Any, Asset | None, float], Worn]
     render_pass: type[RenderPass[Any]]
+    #: The engine gives its pass each face's hair matte (:mod:`tryon.segmentation`).
+    needs_matte: bool = False
 
 
 def _wear_eyewear(product: EyewearProduct, asset: Asset | None, intensity: float) -> Worn:
@@ -33,7 +37,16 @@ def _wear_eyewear(product: EyewearProduct, asset: Asset | None, intensity: float
 
 
 #: Every kind the renderer draws, in no particular order (passes run by stage).
-KINDS: tuple[Kind, ...] = (Kind(EyewearProduct, WornEyewear, _wear_eyewear, EyewearPass),)
+KINDS: tuple[Kind, ...] = (
+    Kind(EyewearProduct, WornEyewear, _wear_eyewear, EyewearPass),
+    Kind(
+        HairColorProduct,
+        WornHairColor,
+        lambda p, _a, i: wear_hair_color(p, i),
+        HairColorPass,
+        needs_matte=True,
+    ),
+)
 
 
 def worn_item(product: Product, asset: Asset | None, intensity: float) -> Worn:

@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
 import moderngl
 import numpy as np
@@ -31,6 +31,9 @@ from tryon.render.programs import ProgramCache
 from tryon.render.target import Box, RenderTarget
 from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
+
+if TYPE_CHECKING:
+    from tryon.segmentation.hair_matte import FaceMatte
 
 __all__ = [
     "HANDEDNESS",
@@ -82,6 +85,8 @@ class FaceWear:
 
     face: FaceGeometry
     items: tuple[Worn, ...]
+    #: The face's hair matte this frame, when an item's kind needs one (``Kind.needs_matte``).
+    matte: FaceMatte | None = None
 
     @classmethod
     def each(cls, faces: Sequence[FaceGeometry], items: Sequence[Worn]) -> list[FaceWear]:
@@ -99,6 +104,7 @@ class PassFace(Generic[W]):
     face: FaceGeometry
     head: HeadProxy
     items: tuple[W, ...]
+    matte: FaceMatte | None = None
 
 
 @dataclass(frozen=True, slots=True)

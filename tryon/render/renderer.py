@@ -281,7 +281,7 @@ class Renderer:
             for item in w.items:
                 per_face.setdefault(kind_of_item(item), []).append(item)
             for kind, items in per_face.items():
-                by_kind.setdefault(kind, []).append(PassFace(w.face, head, tuple(items)))
+                by_kind.setdefault(kind, []).append(PassFace(w.face, head, tuple(items), w.matte))
         out = []
         for kind, faces in by_kind.items():
             render_pass = self._pass_for(kind)

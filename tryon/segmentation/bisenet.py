@@ -107,7 +107,8 @@ class AttentionRefinement(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         feat = self.conv(x)
-        return feat * torch.sigmoid(self.bn_atten(self.conv_atten(_global_pool(feat))))
+        out: Tensor = feat * torch.sigmoid(self.bn_atten(self.conv_atten(_global_pool(feat))))
+        return out
 
 
 class ContextPath(nn.Module):
@@ -140,7 +141,8 @@ class FeatureFusion(nn.Module):
     def forward(self, spatial: Tensor, context: Tensor) -> Tensor:
         feat = self.convblk(torch.cat([spatial, context], dim=1))
         atten = torch.sigmoid(self.conv2(F.relu(self.conv1(_global_pool(feat)))))
-        return feat * atten + feat
+        out: Tensor = feat * atten + feat
+        return out
 
 
 class OutputHead(nn.Module):

@@ -17,6 +17,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 
 import cv2
@@ -24,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.headshot.matte import SelfieMatte, guided_filter
-from tryon.segmentation.parsing import FaceParse, FaceParser
+from tryon.segmentation.parsing import FaceParse, FaceParser, open_parser
 from tryon.tracking.geometry import FaceGeometry
 
 __all__ = ["FaceMatte", "HairMatteStage", "crop_transform", "similarity"]
@@ -39,6 +40,14 @@ CROP_RAISE = 0.15
 BOX_SCALE = 2.2
 #: Weight of the new matte against the previous one, carried (temporal smoothing).
 BLEND_NEW = 0.5
+#: Matte values below this (of 255) are cut to 0, so the face and background keep their bytes.
+_SNAP = 10
+#: sRGB byte -> its share of linear luminance, per channel (Rec. 709 weights).
+_SRGB = np.arange(256) / 255.0
+_LINEAR_LUMINANCE = (
+    np.where(_SRGB <= 0.04045, _SRGB / 12.92, ((_SRGB + 0.055) / 1.055) ** 2.4)[:, None]
+    * np.array([0.2126, 0.7152, 0.0722])
+).astype(np.float32)
 #: Outer eye corners (image left, image right) for the crop's roll.
 _EYE_CORNERS = (33, 263)
 
@@ -63,7 +72,8 @@ def similarity(src: NDArray[np.float32], dst: NDArray[np.float32]) -> Affine:
 def _compose(outer: Affine, inner: Affine) -> Affine:
     """``outer ∘ inner`` of two ``(2, 3)`` affines."""
     m = np.vstack([outer, [0.0, 0.0, 1.0]]) @ np.vstack([inner, [0.0, 0.0, 1.0]])
-    return m[:2]
+    out: Affine = m[:2]
+    return out
 
 
 def _invert(m: Affine) -> Affine:
@@ -128,6 +138,8 @@ class FaceMatte:
     box: Box
     #: ``(h, w)`` uint8 alpha (255: hair).
     hair: NDArray[np.uint8]
+    #: Mean linear-light luminance of the frame under the matte (None: no hair in view).
+    hair_luminance: float | None
     _parsed: _Parsed
     _box_to_crop: Affine
 
@@ -142,7 +154,7 @@ class FaceMatte:
 
 def _warp(src: NDArray[np.float32], dst_to_src: Affine, box: Box) -> NDArray[np.float32]:
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    out = cv2.warpAffine(src, dst_to_src, (box[2], box[3]), flags=flags, borderValue=0.0)
+    out = cv2.warpAffine(src, dst_to_src, (box[2], box[3]), flags=flags, borderValue=(0.0,))
     return np.asarray(out, np.float32)
 
 
@@ -233,6 +245,13 @@ class HairMatteStage:
         #: Each face's last matte, the landmarks it was made for and its box.
         self._previous: dict[int, tuple[NDArray[np.float32], NDArray[np.float32], Box]] = {}
 
+    @classmethod
+    def open(cls, checkpoint: Path | None = None, parse_size: int = 320) -> HairMatteStage:
+        """A stage with the best parser here (:func:`open_parser`); logs which one."""
+        choice = open_parser(checkpoint)
+        log.info("hair matte: %s", choice.status)
+        return cls(choice.parser, parse_size)
+
     @property
     def parses(self) -> int:
         """How many crops the background thread has parsed so far."""
@@ -299,7 +318,7 @@ class HairMatteStage:
         pts = landmarks @ m[:, :2].T.astype(np.float32) + m[:, 2].astype(np.float32)
         hull = cv2.convexHull(np.round(pts).astype(np.int32))
         mask = np.zeros((size, size), np.uint8)
-        cv2.fillConvexPoly(mask, hull, 1)
+        cv2.fillConvexPoly(mask, hull, (1,))
         return _Crop(
             face.observation.face_id, landmarks, m, np.asarray(pixels, np.uint8), mask.astype(bool)
         )
@@ -331,4 +350,13 @@ class HairMatteStage:
             alpha = BLEND_NEW * alpha + (1.0 - BLEND_NEW) * _warp(last, carry, box)
         self._previous[crop.face_id] = (alpha, crop.landmarks, box)
         out = np.asarray(np.round(alpha * 255.0), np.uint8)
-        return FaceMatte(crop.face_id, box, out, parsed, box_to_crop)
+        out[out < _SNAP] = 0
+        sub = out[::2, ::2].astype(np.float32)  # every 4th pixel is plenty for a mean
+        weight = float(sub.sum())
+        luminance = None
+        if weight > 0:
+            px = frame[y : y + bh : 2, x : x + bw : 2]
+            lut = _LINEAR_LUMINANCE
+            lum = lut[px[..., 0], 0] + lut[px[..., 1], 1] + lut[px[..., 2], 2]
+            luminance = float((lum * sub).sum()) / weight
+        return FaceMatte(crop.face_id, box, out, luminance, parsed, box_to_crop)

@@ -1,0 +1,63 @@
+#version 330 core
+// Hair colour: recolours the camera frame where the hair matte says hair, in linear light.
+// Each pixel keeps its luminance relative to the hair's mean (strands, highlights and
+// shadows stay); the dye sets the hue and the mean brightness. Styles: 0 solid, 1 highlights
+// (streaks of the second colour), 2 ombre (root colour fading to the tip colour along the
+// head's vertical axis), 3 balayage (an ombre painted in streaks). Writes alpha 0 (coverage
+// of products: the FXAA pass leaves these pixels alone); discards where there is no hair.
+uniform sampler2D u_frame;
+uniform ivec2 u_offset;
+uniform sampler2D u_matte;
+uniform ivec2 u_matte_origin;
+uniform ivec2 u_matte_size;    // the matte's texels in use (the texture may be larger)
+uniform vec3 u_root;           // linear RGB
+uniform vec3 u_tip;            // linear RGB
+uniform int u_style;
+uniform float u_blend;
+uniform float u_intensity;
+uniform float u_hair_lum;      // mean linear luminance of the hair under the matte
+uniform vec2 u_axis_origin;    // frame pixels
+uniform vec2 u_axis;           // unit vector, root to tip, in the image
+uniform vec2 u_axis_span;      // root and tip positions along the axis, pixels
+uniform float u_strand_scale;  // streaks per pixel across the axis
+uniform float u_alpha_out;     // 0 on frames, 1 on thumbnails
+out vec4 f_color;
+
+vec3 to_linear(vec3 c) {
+    return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c));
+}
+vec3 to_srgb(vec3 c) {
+    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
+}
+float lum(vec3 c) { return dot(c, vec3(0.2126, 0.7152, 0.0722)); }
+float hash(float n) { return fract(sin(n * 127.1) * 43758.5453); }
+float noise(float x) {
+    float i = floor(x);
+    float f = fract(x);
+    return mix(hash(i), hash(i + 1.0), f * f * (3.0 - 2.0 * f));
+}
+
+void main() {
+    ivec2 p = ivec2(gl_FragCoord.xy) + u_offset;
+    ivec2 m = p - u_matte_origin;
+    ivec2 size = u_matte_size;
+    if (any(lessThan(m, ivec2(0))) || any(greaterThanEqual(m, size))) discard;
+    float a = texelFetch(u_matte, m, 0).r * u_intensity;
+    if (a <= 0.0) discard;
+    vec3 src = texelFetch(u_frame, p, 0).rgb;
+    vec2 d = vec2(p) + 0.5 - u_axis_origin;
+    float t = clamp((dot(d, u_axis) - u_axis_span.x) / max(u_axis_span.y - u_axis_span.x, 1.0), 0.0, 1.0);
+    float across = dot(d, vec2(-u_axis.y, u_axis.x)) * u_strand_scale + 0.8 * sin(t * 4.0);
+    float coverage = 0.15 + 0.5 * u_blend;
+    float streak = smoothstep(1.0 - coverage - 0.12, 1.0 - coverage + 0.12, noise(across));
+    float w = 0.0;
+    if (u_style == 1) w = streak;
+    else if (u_style == 2) w = smoothstep(u_blend - 0.3, u_blend + 0.3, t);
+    else if (u_style == 3) w = max(streak, 0.4) * smoothstep(u_blend - 0.35, u_blend + 0.35, t);
+    vec3 dye = mix(u_root, u_tip, w);
+    float dye_lum = max(lum(dye), 1e-4);
+    vec3 lin = to_linear(src);
+    float gain = clamp(dye_lum / max(u_hair_lum, 1e-4), 0.25, 6.0);
+    vec3 coloured = clamp(dye / dye_lum * lum(lin) * gain, 0.0, 1.0);
+    f_color = vec4(to_srgb(mix(lin, coloured, a)), u_alpha_out);
+}
