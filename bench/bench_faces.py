@@ -34,26 +34,23 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
 from face_set import FacePhoto, LabeledFace, load_face_set
 
+from tests.measure.face_clips import measure_observations, noisy_frames, track_labelled
 from tryon.catalog.catalog import Catalog
 from tryon.measure.calibration import ADULT_RANGES_MM, PUBLISHED_MEANS_MM
-from tryon.measure.frame_fit import FrameSize, frame_sizes
-from tryon.measure.measurements import FaceMeasurer, MeasureOptions
+from tryon.measure.frame_fit import frame_sizes
 from tryon.measure.report import FaceReport
-from tryon.tracking.camera import CameraIntrinsics
-from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
 from tryon.tracking.observation import FaceObservation
-from tryon.tracking.solve import solve_geometry
 from tryon.tracking.tracker import TrackerOptions
 
 GROUPS = ("light", "medium", "dark")
-NOISE = 4.0
+NOISE = 4.0  # sensor noise sigma, of 255
 #: Low-light cases: name, light level, noise sigma.
 LIGHTS = (("dim", 0.3, 6.0), ("dark", 0.12, 8.0))
-FRAME_MS = 100
 
 
 @dataclass
@@ -66,37 +63,11 @@ class FaceRow:
     report: FaceReport | None = None
 
 
-def noisy_frames(
-    rgb: NDArray[np.uint8], n: int, gain: float, sigma: float, seed: int
-) -> list[NDArray[np.uint8]]:
-    rng = np.random.default_rng(seed)
-    base = rgb.astype(np.float32) * gain
-    return [
-        np.clip(base + rng.normal(0.0, sigma, rgb.shape), 0, 255).astype(np.uint8) for _ in range(n)
-    ]
-
-
-def centre(obs: FaceObservation) -> tuple[float, float]:
-    x0, y0, x1, y1 = obs.bbox
-    return (x0 + x1) / 2, (y0 + y1) / 2
-
-
-def label_of(photo: FacePhoto, obs: FaceObservation) -> LabeledFace | None:
-    return photo.label_of(centre(obs), (obs.bbox[2] - obs.bbox[0]) / 2)
-
-
 def track_clip(
     photo: FacePhoto, frames: list[NDArray[np.uint8]], options: TrackerOptions
 ) -> dict[int, list[FaceObservation]]:
     """Label index -> that face's observations over the clip."""
-    out: dict[int, list[FaceObservation]] = defaultdict(list)
-    with MediaPipeFaceTracker(options) as tracker:
-        for k, frame in enumerate(frames):
-            for obs in tracker.track(frame, k * FRAME_MS).faces:
-                label = label_of(photo, obs)
-                if label is not None and not photo.grid:
-                    out[photo.faces.index(label)].append(obs)
-    return out
+    return track_labelled(frames, [f.center for f in photo.faces], options)
 
 
 def jitter(observations: list[FaceObservation]) -> float | None:
@@ -107,16 +78,6 @@ def jitter(observations: list[FaceObservation]) -> float | None:
     width = float(np.median([o.bbox[2] - o.bbox[0] for o in observations]))
     rms = float(np.sqrt(((lm - lm.mean(axis=0)) ** 2).sum(axis=2).mean()))
     return 100.0 * rms / width
-
-
-def measure(
-    observations: list[FaceObservation], size: tuple[int, int], sizes: list[tuple[str, FrameSize]]
-) -> FaceReport:
-    measurer = FaceMeasurer(MeasureOptions())
-    camera = CameraIntrinsics.from_fov(*size)
-    for obs in observations:
-        measurer.add(solve_geometry(obs, camera))
-    return measurer.report(sizes)
 
 
 def value_text(report: FaceReport | None, name: str) -> str:
@@ -168,7 +129,6 @@ def main() -> None:
     for p_index, photo in enumerate(load_face_set()):
         if photo.grid:
             continue  # one person's expressions: no per-face labels to follow across frames
-        h, w = photo.rgb.shape[:2]
         options = TrackerOptions(
             max_faces=min(16, len(photo.faces) + 2), low_light_denoise=not args.no_denoise
         )
@@ -191,7 +151,7 @@ def main() -> None:
                 {name: clip.get(i, []) for name, clip in low.items()},
             )
             if row.noisy:
-                row.report = measure(row.noisy, (w, h), sizes)
+                row.report = measure_observations(row.noisy, sizes)
             rows.append(row)
 
     makeup = makeup_column()

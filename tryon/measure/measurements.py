@@ -7,7 +7,8 @@ scale (the iris's, or a card's when one is found), averaged (20 % trimmed mean) 
 frames that agree on the PD (within a tolerance of their median). Its ± (one standard
 deviation, `tryon.measure.stats`) adds in quadrature: the average's standard error (prior
 noise model pooled with the frames' scatter), the scale's uncertainty (iris sizes across
-adults, or the card's edge fits and depth correction), what the pose correction may have
+adults and how far the two irises' spans disagree, or the card's edge fits and depth
+correction), what the pose correction may have
 left (yaw and pitch) and, for the widths at the face's edge, their calibration and the
 camera's distance (`tryon.measure.calibration`). Face-edge widths and the face shape need
 the head turned less (both edges in view). A value whose ± is wider than
@@ -294,7 +295,8 @@ class FaceMeasurer:
         uncertainty, its source and notes."""
         iris = np.array([f.sample.mm_per_px for f in accepted])
         iris_px = np.array([f.sample.iris_px for f in accepted])
-        iris_rel = IRIS_SPREAD_MM / IRIS_DIAMETER_MM
+        mismatch = float(np.median([f.sample.iris_mismatch for f in accepted]))
+        iris_rel = math.hypot(IRIS_SPREAD_MM / IRIS_DIAMETER_MM, mismatch)
         if not self.options.card:
             return iris, iris_px, iris_rel, "iris", []
         found = [(f.card, f.sample) for f in accepted if f.card is not None]

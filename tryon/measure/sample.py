@@ -35,6 +35,9 @@ class FaceSample:
     systematic: NDArray[np.float64]
     #: Mean horizontal iris span in the image, pixels.
     iris_px: float
+    #: How far the two irises' spans disagree, ``|a - b| / (a + b)``: both irises are the
+    #: same size, so this is about the error of their mean (eyelids of a smile, a squint).
+    iris_mismatch: float
     #: The iris scale: millimetres per pixel at the eyes' depth.
     mm_per_px: float
     #: Head turn, nod and tilt relative to the line of sight to the face, degrees.
@@ -75,6 +78,7 @@ def sample_face(geometry: FaceGeometry) -> FaceSample:
     points = metres * (1000.0 / geometry.mm_per_px)
     yaw, pitch, roll = view_angles(rotation, translation)
     obs = geometry.observation
+    right, left = (float(d) for d in obs.iris_diameters_px)
     focal = float(geometry.camera.fx)
     correction = edge_correction(points, focal, float(geometry.mm_per_px))
     return FaceSample(
@@ -82,6 +86,7 @@ def sample_face(geometry: FaceGeometry) -> FaceSample:
         distances_px=measured_distances(points) * correction.factor,
         systematic=correction.sigma,
         iris_px=float(np.mean(obs.iris_diameters_px)),
+        iris_mismatch=float(abs(right - left) / (right + left)),
         mm_per_px=float(geometry.mm_per_px),
         yaw_deg=yaw,
         pitch_deg=pitch,
