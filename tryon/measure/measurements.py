@@ -47,12 +47,12 @@ __all__ = ["MAX_UNCERTAINTY_MM", "FaceMeasurer", "MeasureOptions", "MeasurementS
 #: al. 2005 give 11.71 ± 0.42 mm white-to-white, see docs/measurements.md).
 IRIS_SPREAD_MM = 0.42
 #: Largest ± worth reporting, mm: wider, a value cannot tell a small face from an average
-#: one (PD: a sixth of the adult range; widths: a frame size class, about 10 mm; nose
-#: bridge: bridge sizes run 14-24 mm).
+#: one (PD: its two-sigma range would span most of the adult range, 53-75 mm; monocular PD:
+#: half that; widths: a frame size class, about 10 mm; nose bridge: bridges run 14-24 mm).
 MAX_UNCERTAINTY_MM: Final = {
     "pd": 3.5,
-    "pd_right": 2.0,
-    "pd_left": 2.0,
+    "pd_right": 1.75,
+    "pd_left": 1.75,
     "face_width": 8.0,
     "temple_width": 8.0,
     "nose_bridge_width": 4.0,
