@@ -39,8 +39,10 @@ from tryon.catalog.asset import Asset
 from tryon.catalog.catalog import Catalog
 from tryon.render.antialias import AntialiasMode, choose_antialias
 from tryon.render.context import create_context, describe
+from tryon.render.eyewear_pass import WornEyewear
 from tryon.render.fit import eyewear_part, fit_eyewear
-from tryon.render.renderer import Renderer, WornProduct
+from tryon.render.passes import FaceWear
+from tryon.render.renderer import Renderer
 from tryon.tracking.geometry import FaceGeometry
 from tryon.tracking.still import faces_in_still
 
@@ -89,9 +91,11 @@ def bench_tryon(
 ) -> list[float]:
     with Renderer(antialias=antialias) as renderer:
         out = np.empty_like(frame)
-        products = [WornProduct(asset)]
+        products = [WornEyewear(asset)]
         with renderer.ctx:  # current on this thread while timed
-            return timed(lambda: renderer.render(frame, [face], products, out=out), frames)
+            return timed(
+                lambda: renderer.render(frame, FaceWear.each([face], products), out=out), frames
+            )
 
 
 def bench_pyrender(asset: Asset, face: FaceGeometry, frames: int) -> list[float] | str:
@@ -110,7 +114,7 @@ def bench_pyrender(asset: Asset, face: FaceGeometry, frames: int) -> list[float]
             baseColorFactor=m.base_color,
             metallicFactor=m.metallic,
             roughnessFactor=m.roughness,
-            alphaMode="BLEND" if m.is_lens else "OPAQUE",
+            alphaMode="BLEND" if m.is_blended else "OPAQUE",
             doubleSided=m.double_sided,
         )
         tm = trimesh.Trimesh(

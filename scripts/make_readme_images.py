@@ -21,7 +21,9 @@ from skimage import data
 from skimage.transform import ProjectiveTransform, warp
 
 from tryon.catalog.catalog import Catalog
-from tryon.render.renderer import Renderer, WornProduct
+from tryon.render.eyewear_pass import WornEyewear
+from tryon.render.passes import FaceWear
+from tryon.render.renderer import Renderer
 from tryon.tracking.geometry import FaceGeometry
 from tryon.tracking.still import faces_in_still
 
@@ -74,12 +76,16 @@ def main() -> None:
     side = turned(photo)
     with Renderer() as renderer:
         after = renderer.render(
-            photo, [face_in(photo)], [WornProduct(catalog.load_asset(args.product))]
+            photo, FaceWear.each([face_in(photo)], [WornEyewear(catalog.load_asset(args.product))])
         )
         save(photo, "before.png", args.size)
         save(after, "after.png", args.size)
-        product = WornProduct(catalog.load_asset(args.turned_product))
-        save(renderer.render(side, [face_in(side)], [product]), "turned.png", args.size)
+        product = WornEyewear(catalog.load_asset(args.turned_product))
+        save(
+            renderer.render(side, FaceWear.each([face_in(side)], [product])),
+            "turned.png",
+            args.size,
+        )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import moderngl
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -159,3 +160,55 @@ def test_pupil_distance_stays_within_a_millimetre_while_zooming(
     moving = np.array(ipds[30:])
     assert np.abs(moving - np.median(moving)).max() <= 1.0
     assert 55 < np.median(moving) < 66
+
+
+def test_track_then_present_into_a_window_shows_the_product(
+    gl_ctx: moderngl.Context, astronaut: NDArray[np.uint8]
+) -> None:
+    """The kiosk's path: track (any thread), then present with a renderer on the window's
+    context; the engine leaves a renderer it was given alive."""
+    from tryon.catalog.look import Look
+    from tryon.render.renderer import Renderer
+    from tryon.render.surface import Surface
+
+    window = gl_ctx.simple_framebuffer((512, 512))
+    renderer = Renderer(gl_ctx)
+    try:
+        with Engine(renderer=renderer) as engine:
+            result = engine.track(astronaut, timestamp_ms=5)
+            assert len(result.faces) == 1 and "render" not in result.timings_ms
+            engine.present(astronaut, result.faces, None, Surface(window, (0, 0, 512, 512), False))
+            plain = np.frombuffer(window.read(components=3), np.uint8).reshape(512, 512, 3)[::-1]
+            look = Look.of("classic-rectangle-black")
+            engine.present(astronaut, result.faces, look, Surface(window, (0, 0, 512, 512), False))
+            worn = np.frombuffer(window.read(components=3), np.uint8).reshape(512, 512, 3)[::-1]
+            expected = engine.process(astronaut, look, timestamp_ms=6)
+        assert np.array_equal(plain, astronaut)
+        eyes = (slice(100, 135), slice(190, 290))
+        assert worn[eyes].mean() < astronaut[eyes].mean() - 25  # dark frames and lenses
+        assert np.abs(worn.astype(int) - expected.astype(int)).mean() < 1.0
+        assert renderer.gl_objects()  # still alive after the engine closed
+    finally:
+        renderer.release()
+        gl_ctx.detect_framebuffer(0).use()
+        window.release()
+
+
+def test_reset_forgets_the_stream(astronaut: NDArray[np.uint8]) -> None:
+    """After reset() faces get new ids from 1 and the measurements start again, while the
+    tracker's clock keeps increasing."""
+    from tryon.measure.measurements import MeasureOptions
+
+    with Engine(EngineOptions(measure=MeasureOptions())) as engine:
+        engine.process(astronaut, timestamp_ms=1000)
+        engine.process(astronaut, timestamp_ms=1033)
+        report = engine.measurements()
+        assert report is not None and report.faces[0].frames_seen == 2
+        engine.reset()
+        assert engine.last_result is None
+        engine.process(astronaut, timestamp_ms=5)  # an earlier clock: a new clip
+        result = engine.last_result
+        assert result is not None and result.timestamp_ms == 1034
+        assert [f.observation.face_id for f in result.faces] == [1]
+        report = engine.measurements()
+        assert report is not None and report.faces[0].frames_seen == 1

@@ -8,8 +8,9 @@ with no face, or a tracker failure, comes back unmodified; a malformed frame rai
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
@@ -18,13 +19,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.catalog.catalog import Catalog
-from tryon.catalog.look import Look
+from tryon.catalog.look import FaceLooks, Look
 from tryon.frames import validate_frame
 from tryon.measure.frame_fit import FrameSize, frame_sizes
 from tryon.measure.measurements import MeasurementSession, MeasureOptions
 from tryon.measure.report import MeasurementReport
 from tryon.overlay import draw_overlay
-from tryon.render.renderer import Renderer, WornProduct
+from tryon.render.kinds import worn_item
+from tryon.render.passes import FaceWear, Worn
+from tryon.render.renderer import Renderer
+from tryon.render.surface import Surface
 from tryon.tracking.camera import DEFAULT_HFOV_DEG, CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
 from tryon.tracking.mediapipe_tracker import MediaPipeFaceTracker
@@ -35,6 +39,9 @@ from tryon.tracking.tracker import FaceTracker, TrackerOptions, TrackerResult
 __all__ = ["Engine", "EngineOptions", "EngineResult"]
 
 log = logging.getLogger(__name__)
+
+#: Looks whose worn items the engine keeps resolved.
+_WORN_CACHE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +98,16 @@ class _StageTimer:
 
 
 class Engine:
-    """Tracks faces and draws on frames; not thread-safe (one engine per video stream)."""
+    """Tracks faces and draws on frames (one engine per video stream).
+
+    :meth:`process` does both for one frame. A front end with its own GL window (the kiosk)
+    calls :meth:`track` and :meth:`present` instead, and may track on a worker thread while
+    its GL thread presents: each method must not run concurrently with itself, and
+    :meth:`measurements` may be read from any thread.
+
+    ``renderer``: draw with this renderer (made on the caller's GL context, e.g. a window's);
+    by default one with its own headless context is made on first need.
+    """
 
     def __init__(
         self,
@@ -99,15 +115,20 @@ class Engine:
         *,
         tracker: FaceTracker | None = None,
         catalog: Catalog | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
         self.options = options or EngineOptions()
         self._catalog = catalog
-        self._renderer: Renderer | None = None  # made (with its GL context) on first need
+        self._renderer = renderer
+        self._owns_renderer = renderer is None
         self._tracker = tracker or MediaPipeFaceTracker(self.options.tracker_options())
         self._stabilizer = FaceStabilizer(self.options.stabilizer)
         measure = self.options.measure
         self._measure = None if measure is None else MeasurementSession(measure)
+        self._measure_lock = threading.Lock()
         self._sizes: list[tuple[str, FrameSize]] | None = None
+        #: Worn items of the looks seen lately (a look is resolved once, not every frame).
+        self._worn: dict[Look, tuple[Worn, ...]] = {}
         self._camera: CameraIntrinsics | None = self.options.camera
         self._last_ts: int | None = None
         self._last_result: EngineResult | None = None
@@ -127,38 +148,58 @@ class Engine:
     def process(
         self,
         frame: NDArray[np.uint8],
-        look: Look | None = None,
+        look: Look | FaceLooks | None = None,
         timestamp_ms: int | None = None,
     ) -> NDArray[np.uint8]:
         """Process one RGB uint8 ``(H, W, 3)`` frame; the input array is never modified.
 
-        ``timestamp_ms`` is the frame's time (a video's pts); by default the monotonic clock.
-        Without faces (or with nothing to draw) the input array itself is returned.
+        ``look`` is worn by every face, or given per face id with :class:`FaceLooks` (ids
+        are stable across frames: ``last_result.faces[i].observation.face_id``). Products of
+        any kind are drawn, looks are expanded into their products. ``timestamp_ms`` is the
+        frame's time (a video's pts); by default the monotonic clock. Without faces (or with
+        nothing to draw) the input array itself is returned. ``UnknownProductError`` for a
+        product the catalog lacks, ``AssetError`` for a model that cannot be loaded.
         """
-        if self._closed:
-            raise RuntimeError("Engine.process() called after close()")
         frame = validate_frame(frame)
-        ts = self._timestamp(timestamp_ms)
-        camera = self._camera_for(frame)
         timer = _StageTimer()
-        with timer("tracking"):
-            tracked = self._track(frame, ts)
-        with timer("stabilizing"):
-            observations = self._stabilizer.update(tracked)
-        with timer("geometry"):
-            faces = self._stabilizer.filter_poses([solve_geometry(o, camera) for o in observations])
-        if self._measure is not None:
-            with timer("measuring"):
-                self._measure.update(faces, frame)
+        faces, ts = self._track_stages(frame, timestamp_ms, timer)
         out = frame
         if faces and look:
             with timer("render"):
-                out = self._render(frame, faces, look)
+                wear = self._wear(faces, look)
+                if any(w.items for w in wear):
+                    out = self._get_renderer().render(frame, wear, out=np.empty_like(frame))
         if faces and self.options.debug_overlay:
             with timer("overlay"):
                 out = draw_overlay(out, faces)
         self._last_result = EngineResult(faces, timer.done(), ts)
         return out
+
+    def track(self, frame: NDArray[np.uint8], timestamp_ms: int | None = None) -> EngineResult:
+        """Track, stabilize, solve and measure the faces of ``frame`` without drawing."""
+        frame = validate_frame(frame)
+        timer = _StageTimer()
+        faces, ts = self._track_stages(frame, timestamp_ms, timer)
+        result = EngineResult(faces, timer.done(), ts)
+        self._last_result = result
+        return result
+
+    def present(
+        self,
+        frame: NDArray[np.uint8],
+        faces: Sequence[FaceGeometry],
+        look: Look | FaceLooks | None,
+        surface: Surface,
+    ) -> None:
+        """Show ``frame`` with ``look`` worn on ``faces`` (from :meth:`track`, possibly of an
+        earlier frame of the same size) in ``surface``, through the engine's renderer (give
+        one made on the surface's context)."""
+        self._check_open()
+        frame = validate_frame(frame)
+        h, w = frame.shape[:2]
+        faces = [f for f in faces if (f.camera.width, f.camera.height) == (w, h)]
+        wear = self._wear(tuple(faces), look) if faces and look else []
+        self._get_renderer().present(frame, wear, surface)
 
     def measurements(self) -> MeasurementReport | None:
         """The measurements averaged over the frames so far, built now (robust averages over
@@ -166,13 +207,27 @@ class Engine:
         every frame. None when ``EngineOptions.measure`` is None."""
         if self._measure is None:
             return None
-        return self._measure.report(self._frame_sizes())
+        with self._measure_lock:
+            return self._measure.report(self._frame_sizes())
+
+    def reset(self) -> None:
+        """Forget the stream so far (a new clip or photo follows): face identities, filters,
+        measurements and the assumed camera. The tracker, the renderer and loaded products
+        stay, and timestamps keep increasing for the tracker (an earlier one is moved on)."""
+        self._check_open()
+        self._stabilizer.reset()
+        if self._measure is not None:
+            with self._measure_lock:
+                self._measure.reset()
+        self._camera = self.options.camera
+        self._last_result = None
 
     def close(self) -> None:
+        """Release the tracker and the renderer the engine made (not one it was given)."""
         if not self._closed:
             self._closed = True
             self._tracker.close()
-            if self._renderer is not None:
+            if self._renderer is not None and self._owns_renderer:
                 self._renderer.release()
 
     def __enter__(self) -> Engine:
@@ -202,7 +257,8 @@ class Engine:
             if ts < self._last_ts:
                 self._stabilizer.reset()
                 if self._measure is not None:
-                    self._measure.reset()
+                    with self._measure_lock:
+                        self._measure.reset()
             ts = self._last_ts + 1
         self._last_ts = ts
         return ts
@@ -221,23 +277,57 @@ class Engine:
         self._stabilizer.reset()
         return self._camera
 
-    def _render(
-        self, frame: NDArray[np.uint8], faces: tuple[FaceGeometry, ...], look: Look
-    ) -> NDArray[np.uint8]:
-        """The look's products drawn on every face, into a new array the caller keeps."""
-        if self._catalog is None:
-            self._catalog = Catalog.default()
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("Engine used after close()")
+
+    def _track_stages(
+        self, frame: NDArray[np.uint8], timestamp_ms: int | None, timer: _StageTimer
+    ) -> tuple[tuple[FaceGeometry, ...], int]:
+        """The stages up to measuring; the faces and the frame's timestamp."""
+        self._check_open()
+        ts = self._timestamp(timestamp_ms)
+        camera = self._camera_for(frame)
+        with timer("tracking"):
+            tracked = self._track(frame, ts)
+        with timer("stabilizing"):
+            observations = self._stabilizer.update(tracked)
+        with timer("geometry"):
+            faces = self._stabilizer.filter_poses([solve_geometry(o, camera) for o in observations])
+        if self._measure is not None:
+            with timer("measuring"), self._measure_lock:
+                self._measure.update(faces, frame)
+        return faces, ts
+
+    def _get_renderer(self) -> Renderer:
         if self._renderer is None:
             self._renderer = Renderer()
-        products = [
-            WornProduct(
-                self._catalog.load_asset(item.product_id),
-                intensity=item.intensity,
-                anchors=self._catalog.get(item.product_id).eyewear.anchors,
-            )
-            for item in look.items
+        return self._renderer
+
+    def _wear(self, faces: tuple[FaceGeometry, ...], look: Look | FaceLooks) -> list[FaceWear]:
+        """What each face wears (its own look by face id, or the one look)."""
+        looks = look if isinstance(look, FaceLooks) else FaceLooks(look)
+        return [
+            FaceWear(face, self._worn_items(looks.for_face(face.observation.face_id)))
+            for face in faces
         ]
-        return self._renderer.render(frame, faces, products, out=np.empty_like(frame))
+
+    def _worn_items(self, look: Look) -> tuple[Worn, ...]:
+        """``look``'s products as worn items (looks expanded, models loaded), kept for the
+        looks used lately."""
+        items = self._worn.get(look)
+        if items is None:
+            if self._catalog is None:
+                self._catalog = Catalog.default()
+            catalog = self._catalog
+            items = tuple(
+                worn_item(catalog.get(i.product_id), catalog.asset_for(i.product_id), i.intensity)
+                for i in catalog.expand(look).items
+            )
+            if len(self._worn) >= _WORN_CACHE:
+                self._worn.pop(next(iter(self._worn)))
+            self._worn[look] = items
+        return items
 
     def _track(self, frame: NDArray[np.uint8], ts: int) -> TrackerResult:
         """The tracker's result, or no faces if it fails (logged without any face data)."""

@@ -1,5 +1,9 @@
 // The demo shop at /: product grid by category, live try-on with before/after, snapshot,
 // measurements. Built only on the public SDK (tryon.js) and the server's JSON API.
+//
+// A shopper wears one product per slot at once: a pair of glasses, one makeup product per
+// face area (a new lipstick replaces the old one), and a look (a named stack of makeup) under
+// the single picks. Makeup shows its shades (the other products of the same area) as swatches.
 
 import { TryOn } from "./tryon.js";
 
@@ -9,13 +13,24 @@ const state = {
   products: [],
   category: "all",
   selected: params.get("product"),
+  /** slot -> {product, intensity}: what the shopper wears now. */
+  worn: new Map(),
   source: params.get("source") ?? "auto",
   tryon: null,
   report: null,
 };
 
 const CATEGORY_LABELS = { eyewear: "Glasses", glasses: "Glasses", sunglasses: "Sunglasses", makeup: "Makeup",
-  hair: "Hair", jewelry: "Jewelry" };
+  look: "Looks", hair: "Hair", jewelry: "Jewelry" };
+/** Makeup areas in the order they are applied (skin first, lips last). */
+const MAKEUP_ORDER = ["foundation", "concealer", "contour", "blush", "highlighter", "brows",
+  "eyeshadow", "eyeliner", "mascara", "contacts", "lip-liner", "lips"];
+/** Slots in the order the server draws them: a look under single makeup picks, glasses on top. */
+const SLOT_ORDER = ["look", ...MAKEUP_ORDER.map((a) => `makeup:${a}`), "eyewear"];
+const byId = (id) => state.products.find((x) => x.id === id);
+const slotOf = (p) => (p.category === "makeup" ? `makeup:${p.makeup.area}` : p.category ?? "other");
+const isWorn = (id) => [...state.worn.values()].some((w) => w.product === id);
+const colorOf = (p) => p.makeup?.color ?? null;
 const label = (cat) => CATEGORY_LABELS[cat] ?? cat.charAt(0).toUpperCase() + cat.slice(1);
 
 function price(p) {
@@ -56,42 +71,127 @@ function renderGrid() {
     card.type = "button";
     card.className = "card";
     card.dataset.product = p.id;
-    card.setAttribute("aria-pressed", String(p.id === state.selected));
+    card.setAttribute("aria-pressed", String(isWorn(p.id)));
     card.innerHTML = `<span class="thumb"><img alt="" loading="lazy"></span>
       <span class="meta"><span class="b"></span><span class="n"></span><span class="p"></span></span>
-      <span class="try">${p.id === state.selected ? "Wearing" : "Try on"}</span>`;
+      <span class="try">${isWorn(p.id) ? "Wearing" : "Try on"}</span>`;
     card.querySelector("img").src = p.thumbnail;
     card.querySelector(".b").textContent = p.brand ?? "";
     card.querySelector(".n").textContent = p.name ?? p.id;
     card.querySelector(".p").textContent = price(p);
-    card.onclick = () => select(p.id === state.selected ? null : p.id);
+    card.onclick = () => toggle(p.id);
     li.append(card);
     grid.append(li);
   }
 }
 
+const DESCRIPTIONS = {
+  eyewear: "Live on your face, true to size.",
+  makeup: "Live on your face, in your light. Choose a shade and how strong it is.",
+  look: "A complete look, applied in order. Add single products on top.",
+};
+
 function renderDetails() {
-  const p = state.products.find((x) => x.id === state.selected);
-  $("sel-brand").textContent = p ? p.brand ?? label(p.category ?? "") : "Choose a frame";
-  $("sel-name").textContent = p ? p.name ?? p.id : "Find your frame";
+  const p = byId(state.selected);
+  const worn = p ? state.worn.get(slotOf(p)) : null;
+  $("sel-brand").textContent = p ? p.brand ?? label(p.category ?? "") : "Choose a product";
+  $("sel-name").textContent = p ? p.name ?? p.id : "Find your look";
   $("sel-price").textContent = p ? price(p) : "";
   $("sel-desc").textContent = p?.description
-    ?? (p ? "Live on your face, true to size." : "Pick a frame below to see it on your face, live and true to size.");
-  $("tint-wrap").hidden = !p;
+    ?? (p ? DESCRIPTIONS[p.category] ?? DESCRIPTIONS.eyewear
+      : "Pick glasses or makeup below to see them on your face, live.");
+  $("tint-wrap").hidden = !(p && worn?.product === p.id);
+  $("tint-label").textContent = p?.category === "eyewear" ? "Lens tint" : "Intensity";
+  if (worn) $("tint").value = String(Math.round(worn.intensity * 100));
+  renderShades(p);
+  renderWearing();
+}
+
+/** Swatches of every shade of the selected makeup's area; a click wears that shade. */
+function renderShades(p) {
+  const box = $("shades");
+  const shades = p?.category === "makeup"
+    ? state.products.filter((x) => x.category === "makeup" && x.makeup.area === p.makeup.area) : [];
+  box.hidden = shades.length < 2;
+  box.replaceChildren(...shades.map((x) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "shade";
+    b.dataset.shade = x.id;
+    b.title = x.name ?? x.id;
+    b.setAttribute("aria-label", x.name ?? x.id);
+    b.setAttribute("aria-pressed", String(isWorn(x.id)));
+    b.style.background = colorOf(x);
+    b.onclick = () => wear(x.id);
+    return b;
+  }));
+}
+
+/** Chips for everything worn, each with a remove button. */
+function renderWearing() {
+  const items = orderedWorn();
+  $("wearing-wrap").hidden = !items.length;
+  $("wearing").replaceChildren(...items.map(({ product }) => {
+    const p = byId(product);
+    const li = document.createElement("li");
+    li.className = "chip";
+    li.dataset.worn = product;
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    dot.style.background = colorOf(p) ?? "transparent";
+    const name = document.createElement("span");
+    name.textContent = p?.name ?? product;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "×";
+    remove.setAttribute("aria-label", `Remove ${p?.name ?? product}`);
+    remove.onclick = () => unwear(product);
+    li.append(dot, name, remove);
+    return li;
+  }));
+}
+
+function orderedWorn() {
+  const rank = (slot) => {
+    const i = SLOT_ORDER.indexOf(slot);
+    return i < 0 ? SLOT_ORDER.length : i;
+  };
+  return [...state.worn.entries()].sort(([a], [b]) => rank(a) - rank(b)).map(([, w]) => w);
 }
 
 function currentLook() {
-  if (!state.selected) return [];
-  return [{ product: state.selected, intensity: Number($("tint").value) / 100 }];
+  return orderedWorn().map((w) => ({ product: w.product, intensity: w.intensity }));
 }
 
-function select(id) {
+function defaultIntensity(p) {
+  return p.category === "makeup" || p.category === "look" ? 0.8 : 1;
+}
+
+function wear(id) {
+  const p = byId(id);
+  if (!p) return;
+  state.worn.set(slotOf(p), { product: id, intensity: defaultIntensity(p) });
   state.selected = id;
+  changed();
+}
+
+function unwear(id) {
+  for (const [slot, w] of state.worn) if (w.product === id) state.worn.delete(slot);
+  if (state.selected === id) state.selected = orderedWorn().at(-1)?.product ?? null;
+  changed();
+}
+
+function toggle(id) {
+  if (isWorn(id)) unwear(id); else wear(id);
+}
+
+function changed() {
   renderGrid();
   renderDetails();
   renderMeasurements();
   const url = new URL(location.href);
-  if (id) url.searchParams.set("product", id); else url.searchParams.delete("product");
+  if (state.selected) url.searchParams.set("product", state.selected);
+  else url.searchParams.delete("product");
   history.replaceState(null, "", url);
   state.tryon?.setLook(currentLook()).catch(() => {}); // errors also arrive as events
 }
@@ -121,7 +221,7 @@ function renderMeasurements(report = state.report) {
       if (v) rows.push([label, `${v.value_mm.toFixed(1)} ± ${v.uncertainty_mm.toFixed(1)} mm`]);
     }
     if (face.face_shape) rows.push(["Face shape", face.face_shape.shape]);
-    const fit = face.fit.find((f) => f.product_id === state.selected);
+    const fit = face.fit.find((f) => f.product_id === state.worn.get("eyewear")?.product);
     if (fit) rows.push(["This frame", fit.verdict]);
   }
   $("measure-list").replaceChildren(...rows.map(([name, value]) => {
@@ -203,7 +303,13 @@ function setSplit(value) {
 
 async function main() {
   $("split").oninput = (e) => setSplit(e.target.value);
-  $("tint").onchange = () => state.tryon?.setLook(currentLook()).catch(() => {});
+  $("tint").onchange = () => {
+    const p = byId(state.selected);
+    const worn = p && state.worn.get(slotOf(p));
+    if (!worn) return;
+    worn.intensity = Number($("tint").value) / 100;
+    state.tryon?.setLook(currentLook()).catch(() => {});
+  };
   $("snap").onclick = snapshot;
   $("source").onclick = () => {
     state.source = state.tryon?.sourceKind === "demo" ? "camera" : "demo";
@@ -215,7 +321,9 @@ async function main() {
   } catch (err) {
     overlay(`Catalog unavailable: ${err.message}`);
   }
-  if (state.selected && !state.products.some((p) => p.id === state.selected)) state.selected = null;
+  const first = byId(state.selected);
+  if (first) state.worn.set(slotOf(first), { product: first.id, intensity: defaultIntensity(first) });
+  else state.selected = null;
   renderTabs();
   renderGrid();
   renderDetails();

@@ -9,10 +9,9 @@
 //
 // or, in HTML:  <tryon-widget server="https://tryon.example" products="aviator-gold"></tryon-widget>
 //
-// Events (CustomEvent, details in docs/protocol.md): ready, face-found, face-lost,
-// look-changed, measurements, state, error {code, message}. Error codes raised here:
-// camera-denied, no-camera, server-busy, rate-limited, connection-lost, bad-offer, plus the
-// server's data-channel codes (unknown-product, bad-intensity, ...).
+// Events (CustomEvent, details in docs/protocol.md, "The SDK"): ready, face-found, face-lost,
+// look-changed, measurements, state, error {code, message}. Every error code is in
+// ERROR_CODES; failed calls reject with a TryOnError carrying one of them.
 
 import { demoStream } from "./demo-source.js";
 
@@ -20,27 +19,112 @@ const CHANNEL = "tryon";
 const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 15000;
 const DISCONNECT_GRACE_MS = 3000;
-const SNAPSHOT_TIMEOUT_MS = 15000;
+const ICE_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 15000;
+// Longer than the iframe's own request timeout, so its answer (or its error) arrives first.
+const EMBED_REQUEST_TIMEOUT_MS = REQUEST_TIMEOUT_MS + 5000;
 
-/** `["a", {product: "b", intensity: 0.5}]` -> `[{product, intensity}]`. */
+/** Every `code` of an `error` event or a TryOnError (the table in docs/protocol.md). */
+export const ERROR_CODES = Object.freeze([
+  // Raised by the SDK.
+  "camera-denied", "no-camera", "ice-timeout", "server-busy", "rate-limited",
+  "origin-not-allowed", "bad-offer", "connection-lost", "not-connected", "timeout",
+  "destroyed", "bad-look", "internal",
+  // Sent by the server on the data channel (rate-limited too).
+  "bad-message", "unknown-type", "unknown-product", "bad-intensity", "snapshot-unavailable",
+  "engine-failed",
+]);
+
+/** Refused offers: HTTP status -> code; any other refusal is `bad-offer`. */
+const OFFER_REFUSALS = { 403: "origin-not-allowed", 429: "rate-limited", 503: "server-busy" };
+/** Refusals worth retrying (with back-off); the others fail the widget. */
+const RETRIED = new Set(["rate-limited", "server-busy"]);
+
+export class TryOnError extends Error {
+  /** A code outside ERROR_CODES (a newer server's) becomes `internal`, naming it. */
+  constructor(code, message) {
+    const known = ERROR_CODES.includes(code);
+    super(known ? message : `${code}: ${message}`);
+    this.name = "TryOnError";
+    this.code = known ? code : "internal";
+  }
+}
+
+/** `["a", {product: "b", intensity: 0.5}]` or `"a,b"` -> `[{product, intensity}]`. */
 function normaliseLook(look) {
   if (look == null) return [];
   if (typeof look === "string") look = look.split(",").map((s) => s.trim()).filter(Boolean);
-  if (!Array.isArray(look)) throw new TypeError(`look must be an array, got ${typeof look}`);
-  return look.map((item) =>
-    typeof item === "string" ? { product: item, intensity: 1 } : { intensity: 1, ...item });
+  if (!Array.isArray(look)) {
+    throw new TryOnError("bad-look",
+      `a look is an array of product ids or {product, intensity}, got ${typeof look}`);
+  }
+  return look.map((item, i) => {
+    if (typeof item === "string") return { product: item, intensity: 1 };
+    if (item !== null && typeof item === "object" && typeof item.product === "string") {
+      return { intensity: 1, ...item };
+    }
+    throw new TryOnError("bad-look",
+      `look item ${i} must be a product id or {product, intensity}, got ${JSON.stringify(item)}`);
+  });
 }
 
-export class TryOnError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.name = "TryOnError";
-    this.code = code;
+/**
+ * Calls awaiting an answer, by id: each rejects with `timeout` after `timeoutMs`, with the
+ * given code when `rejectAll` is called, and with `destroyed` once `destroy` was called.
+ */
+class PendingCalls {
+  constructor(prefix, timeoutMs) {
+    this._prefix = prefix;
+    this._timeoutMs = timeoutMs;
+    this._calls = new Map(); // id -> {type, resolve, reject, timer, chunks}
+    this._nextId = 1;
+    this._destroyed = false;
+  }
+
+  /** A new call: `{id, promise}`; `extra` is kept with it (see `get`). */
+  open(type, extra = {}) {
+    const id = `${this._prefix}${this._nextId++}`;
+    const promise = new Promise((resolve, reject) => {
+      if (this._destroyed) {
+        reject(new TryOnError("destroyed", `${type} called after destroy()`));
+        return;
+      }
+      const timer = setTimeout(() => this.settle(id, new TryOnError("timeout",
+        `no answer to ${type} in ${this._timeoutMs} ms`)), this._timeoutMs);
+      this._calls.set(id, { type, resolve, reject, timer, ...extra });
+    });
+    return { id, promise };
+  }
+
+  get(id) {
+    return this._calls.get(id);
+  }
+
+  /** Resolve (with `value`, which may be a promise to follow) or reject call `id`. */
+  settle(id, error, value) {
+    const call = this._calls.get(id);
+    if (!call) return false;
+    this._calls.delete(id);
+    clearTimeout(call.timer);
+    if (error) call.reject(error);
+    else call.resolve(value);
+    return true;
+  }
+
+  rejectAll(code, why) {
+    for (const [id, call] of this._calls) {
+      this.settle(id, new TryOnError(code, `${call.type} ${why}`));
+    }
+  }
+
+  destroy() {
+    this._destroyed = true;
+    this.rejectAll("destroyed", "was pending when destroy() was called");
   }
 }
 
 export class TryOn extends EventTarget {
-  /** Create a try-on view inside `element` and start it. */
+  /** Create a try-on view inside `element` and start it; a bad `look` throws `bad-look`. */
   static mount(element, options = {}) {
     const tryon = new TryOn(element, options);
     tryon.start();
@@ -53,14 +137,19 @@ export class TryOn extends EventTarget {
   }
 
   constructor(element, { server = location.origin, products = [], look = null,
-    source = "auto", demoImage = null, reconnect = true } = {}) {
+    source = "auto", demoImage = null, reconnect = true, iceTimeoutMs = ICE_TIMEOUT_MS,
+    requestTimeoutMs = REQUEST_TIMEOUT_MS } = {}) {
     super();
     this.element = element;
     this.server = new URL(server, location.href).origin;
     this.source = source;
     this.demoImage = demoImage ?? `${this.server}/demo/face.jpg`;
     this.reconnect = reconnect;
-    this.look = normaliseLook(look ?? products);
+    this.iceTimeoutMs = iceTimeoutMs;
+    this.requestTimeoutMs = requestTimeoutMs;
+    this.look = []; // as the server last accepted it; a new session gets it again
+    this._wanted = normaliseLook(look ?? products); // to send when the channel opens
+    this._waiting = []; // ids of setLook calls made while not connected
     this.state = "new";
     this.sourceKind = null; // "camera" | "demo" once started
     this.localStream = null;
@@ -76,8 +165,7 @@ export class TryOn extends EventTarget {
     this._retryMs = RECONNECT_MIN_MS;
     this._retryTimer = null;
     this._graceTimer = null;
-    this._requests = new Map(); // id -> {resolve, reject, chunks, timer}
-    this._nextId = 1;
+    this._calls = new PendingCalls("r", requestTimeoutMs);
   }
 
   _emit(type, detail = {}) {
@@ -85,7 +173,8 @@ export class TryOn extends EventTarget {
   }
 
   _error(code, message, extra = {}) {
-    this._emit("error", { code, message, ...extra });
+    const error = new TryOnError(code, message);
+    this._emit("error", { code: error.code, message: error.message, ...extra });
   }
 
   _setState(state) {
@@ -98,13 +187,25 @@ export class TryOn extends EventTarget {
   async start() {
     try {
       this.localStream = await this._openSource(this.source);
+      if (this._destroyed) {
+        this._stopSource();
+        return;
+      }
       const [track] = this.localStream.getVideoTracks();
       // Without it Chromium scales a 640x480 camera down to 480x360 after ~2 s.
       track.contentHint = "detail";
       await this._connect();
     } catch (err) {
-      this._error(err.code ?? "internal", err.message);
+      this._fail(err);
     }
+  }
+
+  /** Something that retrying will not mend: report it and stop in state `failed`. */
+  _fail(err) {
+    if (this._destroyed) return;
+    this._teardown();
+    this._error(err instanceof TryOnError ? err.code : "internal", err.message);
+    this._setState("failed");
   }
 
   async _openSource(kind) {
@@ -120,10 +221,12 @@ export class TryOn extends EventTarget {
         this.sourceKind = "camera";
         return stream;
       } catch (err) {
-        const code = err.code ?? (err.name === "NotAllowedError" ? "camera-denied" : "no-camera");
-        this._error(code, `${err.name ?? "Error"}: ${err.message}; showing the demo instead`,
-          { fallback: "demo" });
-        if (kind === "camera") throw new TryOnError(code, err.message);
+        // Not `err.code`: a DOMException has a numeric one (0 when denied, 8 when not found).
+        const code = err instanceof TryOnError ? err.code
+          : err.name === "NotAllowedError" ? "camera-denied" : "no-camera";
+        const message = `${err.name ?? "Error"}: ${err.message}`;
+        if (kind === "camera") throw new TryOnError(code, message);
+        this._error(code, `${message}; showing the demo instead`, { fallback: "demo" });
       }
     }
     const demo = await demoStream(this.demoImage);
@@ -132,23 +235,32 @@ export class TryOn extends EventTarget {
     return demo.stream;
   }
 
+  _fetch(path, init = {}) {
+    return fetch(`${this.server}${path}`,
+      { ...init, signal: AbortSignal.timeout(this.requestTimeoutMs) });
+  }
+
   async _connect() {
     if (this._destroyed) return;
     this._setState("connecting");
-    let iceServers = [];
+    let response;
     try {
-      iceServers = (await (await fetch(`${this.server}/api/config`)).json()).iceServers;
-    } catch {
-      // An older server or a network blip: go on without ICE servers (loopback and LAN work).
+      response = await this._fetch("/api/config");
+    } catch (err) {
+      this._lost(`server unreachable: ${err.message}`);
+      return;
     }
-    const pc = new RTCPeerConnection({ iceServers });
+    // Not JSON (an older server, a proxy's page): go on without ICE servers.
+    const config = await response.json().catch(() => ({}));
+    if (this._destroyed) return;
+    const pc = new RTCPeerConnection({ iceServers: config.iceServers ?? [] });
     this._pc = pc;
     for (const track of this.localStream.getVideoTracks()) pc.addTrack(track, this.localStream);
     const channel = pc.createDataChannel(CHANNEL);
     this._channel = channel;
     channel.onopen = () => {
       this._retryMs = RECONNECT_MIN_MS;
-      if (this.look.length) this._send({ type: "set-look", items: this.look });
+      this._resendLook();
     };
     channel.onmessage = (event) => this._onMessage(event.data);
     channel.onclose = () => { if (this._pc === pc) this._lost("data channel closed"); };
@@ -159,10 +271,11 @@ export class TryOn extends EventTarget {
     pc.onconnectionstatechange = () => this._onConnectionState(pc);
 
     await pc.setLocalDescription(await pc.createOffer());
-    await this._iceGathered(pc);
-    let response;
+    const gathered = await this._iceGathered(pc);
+    if (this._pc !== pc) return; // destroyed meanwhile
+    if (!gathered && !this._iceTimedOut(pc)) return;
     try {
-      response = await fetch(`${this.server}/offer`, {
+      response = await this._fetch("/offer", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ sdp: pc.localDescription.sdp, type: pc.localDescription.type }),
@@ -172,29 +285,48 @@ export class TryOn extends EventTarget {
       return;
     }
     const body = await response.json().catch(() => ({}));
+    if (this._pc !== pc) return;
     if (!response.ok) {
-      const code = { 503: "server-busy", 429: "rate-limited" }[response.status] ?? body.error ?? "bad-offer";
-      this._error(code, body.reason ?? `HTTP ${response.status}`);
-      this._teardown();
-      if (response.status === 503 || response.status === 429) this._scheduleReconnect();
-      else this._setState("failed");
+      const code = OFFER_REFUSALS[response.status] ?? "bad-offer";
+      const why = `${body.reason ?? "refused"} (HTTP ${response.status})`;
+      if (RETRIED.has(code)) this._lost(why, code);
+      else this._fail(new TryOnError(code, why));
       return;
     }
     this.sessionId = body.session;
     await pc.setRemoteDescription({ sdp: body.sdp, type: body.type });
   }
 
+  /** True once ICE gathering completes; false if it has not after `iceTimeoutMs`. */
   _iceGathered(pc) {
-    if (pc.iceGatheringState === "complete") return Promise.resolve();
     return new Promise((resolve) => {
-      const done = () => {
-        if (pc.iceGatheringState === "complete") {
-          pc.removeEventListener("icegatheringstatechange", done);
-          resolve();
-        }
+      const finish = (complete) => {
+        clearTimeout(timer);
+        pc.removeEventListener("icegatheringstatechange", check);
+        resolve(complete);
       };
-      pc.addEventListener("icegatheringstatechange", done);
+      const check = () => { if (pc.iceGatheringState === "complete") finish(true); };
+      const timer = setTimeout(() => finish(false), this.iceTimeoutMs);
+      pc.addEventListener("icegatheringstatechange", check);
+      check();
     });
+  }
+
+  /**
+   * Gathering outlasted `iceTimeoutMs` (a STUN or TURN server that does not answer): offer the
+   * candidates gathered so far (true), or, with none, drop this attempt and retry (false).
+   */
+  _iceTimedOut(pc) {
+    const candidates = pc.localDescription.sdp.match(/^a=candidate:/gm)?.length ?? 0;
+    const why = `ICE gathering did not finish in ${this.iceTimeoutMs} ms `
+      + "(a STUN or TURN server does not answer)";
+    if (candidates === 0) {
+      this._lost(`${why}; no candidate to offer`, "ice-timeout");
+      return false;
+    }
+    this._error("ice-timeout", `${why}; offering the ${candidates} candidates gathered`,
+      { fallback: "gathered" });
+    return true;
   }
 
   _onConnectionState(pc) {
@@ -212,10 +344,12 @@ export class TryOn extends EventTarget {
     }
   }
 
-  _lost(why) {
-    if (this._destroyed || this._pc === null) return;
+  /** This connection (or attempt) is over: report `code` and connect again (with back-off). */
+  _lost(why, code = "connection-lost") {
+    // Once per attempt: its peer connection may report the loss more than once.
+    if (this._destroyed || !["connecting", "connected"].includes(this.state)) return;
     this._teardown();
-    this._error("connection-lost", why);
+    this._error(code, why);
     this._scheduleReconnect();
   }
 
@@ -226,8 +360,8 @@ export class TryOn extends EventTarget {
     }
     this._setState("reconnecting");
     clearTimeout(this._retryTimer);
-    this._retryTimer = setTimeout(() => this._connect().catch(
-      (err) => this._lost(err.message)), this._retryMs);
+    this._retryTimer = setTimeout(() => this._connect().catch((err) => this._fail(err)),
+      this._retryMs);
     this._retryMs = Math.min(this._retryMs * 2, RECONNECT_MAX_MS);
   }
 
@@ -237,11 +371,8 @@ export class TryOn extends EventTarget {
     this._pc = null;
     this._channel = null;
     if (pc) pc.close();
-    for (const [id, req] of this._requests) {
-      clearTimeout(req.timer);
-      req.reject(new TryOnError("connection-lost", `request ${id} lost with the connection`));
-    }
-    this._requests.clear();
+    this._waiting = [];
+    this._calls.rejectAll("connection-lost", "was pending when the connection was lost");
   }
 
   _send(message) {
@@ -250,29 +381,29 @@ export class TryOn extends EventTarget {
     return true;
   }
 
-  _request(message, { collect = false } = {}) {
-    const id = `r${this._nextId++}`;
-    return new Promise((resolve, reject) => {
-      if (!this._send({ ...message, id })) {
-        reject(new TryOnError("connection-lost", "not connected to the try-on server"));
-        return;
-      }
-      const timer = setTimeout(() => {
-        this._requests.delete(id);
-        reject(new TryOnError("timeout", `no answer to ${message.type} in time`));
-      }, SNAPSHOT_TIMEOUT_MS);
-      this._requests.set(id, { resolve, reject, timer, chunks: collect ? [] : null });
-    });
+  _request(message, extra = {}) {
+    const { id, promise } = this._calls.open(message.type, extra);
+    if (!this._send({ ...message, id })) {
+      this._calls.settle(id, new TryOnError("not-connected",
+        `${message.type}: not connected to the try-on server (wait for "ready")`));
+    }
+    return promise;
   }
 
-  _settle(id, error, value) {
-    const req = this._requests.get(id);
-    if (!req) return false;
-    this._requests.delete(id);
-    clearTimeout(req.timer);
-    if (error) req.reject(error);
-    else req.resolve(value);
-    return true;
+  /**
+   * The channel opened: send the look still wanted (from the options or a setLook made while
+   * not connected), else the one the server last accepted. A look the server refused is never
+   * sent again.
+   */
+  _resendLook() {
+    const items = this._wanted ?? this.look;
+    const waiting = this._waiting.splice(0);
+    if (!items.length && !waiting.length) return;
+    const sent = this._request({ type: "set-look", items });
+    for (const id of waiting) this._calls.settle(id, null, sent);
+    sent.then(() => { this._wanted = null; }, (err) => {
+      if (err.code !== "connection-lost") this._wanted = null;
+    });
   }
 
   _onMessage(data) {
@@ -291,7 +422,7 @@ export class TryOn extends EventTarget {
         break;
       case "look":
         this.look = msg.items;
-        this._settle(msg.id, null, msg.items);
+        this._calls.settle(msg.id, null, msg.items);
         this._emit("look-changed", { items: msg.items });
         break;
       case "measurements": {
@@ -303,11 +434,11 @@ export class TryOn extends EventTarget {
         this._onSnapshotChunk(msg);
         break;
       case "error":
-        this._settle(msg.id, new TryOnError(msg.code, msg.message));
+        this._calls.settle(msg.id, new TryOnError(msg.code, msg.message));
         this._error(msg.code, msg.message);
         break;
       case "pong":
-        this._settle(msg.id, null, true);
+        this._calls.settle(msg.id, null, true);
         break;
       default:
         break;
@@ -315,44 +446,63 @@ export class TryOn extends EventTarget {
   }
 
   _onSnapshotChunk(msg) {
-    const req = this._requests.get(msg.id);
-    if (!req) return;
-    req.chunks[msg.chunk] = Uint8Array.from(atob(msg.data), (c) => c.charCodeAt(0));
-    if (req.chunks.filter(Boolean).length === msg.chunks) {
-      this._settle(msg.id, null, new Blob(req.chunks, { type: msg.mime }));
+    const call = this._calls.get(msg.id);
+    if (!call) return;
+    call.chunks[msg.chunk] = Uint8Array.from(atob(msg.data), (c) => c.charCodeAt(0));
+    if (call.chunks.filter(Boolean).length === msg.chunks) {
+      this._calls.settle(msg.id, null, new Blob(call.chunks, { type: msg.mime }));
     }
   }
 
-  /** Wear `look` (product ids, or `{product, intensity}` items); resolves with the look. */
+  /**
+   * Wear `look` (product ids, or `{product, intensity}` items); resolves with the look as the
+   * server accepted it. Made while not connected, it is sent once the connection opens.
+   */
   setLook(look) {
-    const items = normaliseLook(look);
-    this.look = items;
-    return this._request({ type: "set-look", items });
+    let items;
+    try {
+      items = normaliseLook(look);
+    } catch (err) {
+      this._error(err.code, err.message);
+      return Promise.reject(err);
+    }
+    if (this._channel?.readyState === "open") return this._request({ type: "set-look", items });
+    this._wanted = items;
+    const { id, promise } = this._calls.open("set-look");
+    this._waiting.push(id);
+    return promise;
   }
 
   /** The composited still (what the shopper sees) as a PNG Blob. */
   snapshot() {
-    return this._request({ type: "snapshot" }, { collect: true });
+    return this._request({ type: "snapshot" }, { chunks: [] });
   }
 
-  /** Stop everything: connection, camera or demo stream, video element. */
+  /** Stop everything: connection, camera or demo stream, video element; pending calls reject. */
   destroy() {
     this._destroyed = true;
     clearTimeout(this._retryTimer);
+    this._calls.destroy();
     this._teardown();
-    if (this._stopDemo) this._stopDemo();
-    for (const track of this.localStream?.getTracks() ?? []) track.stop();
+    this._stopSource();
     this.video.remove();
     this._setState("closed");
+  }
+
+  _stopSource() {
+    if (this._stopDemo) this._stopDemo();
+    for (const track of this.localStream?.getTracks() ?? []) track.stop();
   }
 }
 
 /**
  * The parent page's side of the iframe embed: messages go only to the server's origin and
- * only messages from that origin and that iframe are accepted.
+ * only messages from that origin and that iframe are accepted. Calls reject with `timeout`
+ * when the iframe does not answer in `requestTimeoutMs`, and with `destroyed` on destroy().
  */
 export class EmbeddedTryOn extends EventTarget {
-  constructor(element, { server, product = null, look = null, source = "auto" } = {}) {
+  constructor(element, { server, product = null, look = null, source = "auto",
+    requestTimeoutMs = EMBED_REQUEST_TIMEOUT_MS } = {}) {
     super();
     this.origin = new URL(server, location.href).origin;
     const url = new URL("/embed", this.origin);
@@ -365,17 +515,18 @@ export class EmbeddedTryOn extends EventTarget {
     this.iframe.allow = "camera; autoplay";
     this.iframe.title = "Virtual try-on";
     this.iframe.className = "tryon-frame";
-    this._requests = new Map();
-    this._nextId = 1;
+    this._calls = new PendingCalls("p", requestTimeoutMs);
+    // Posted before the iframe's page has loaded, a message would go to about:blank and be lost.
+    this._loaded = new Promise((resolve) => {
+      this.iframe.addEventListener("load", resolve, { once: true });
+    });
     this._onWindowMessage = (event) => {
       if (event.origin !== this.origin || event.source !== this.iframe.contentWindow) return;
       const msg = event.data;
       if (!msg || msg.tryon !== 1) return;
-      const req = msg.id && this._requests.get(msg.id);
-      if (req) {
-        this._requests.delete(msg.id);
-        if (msg.type === "error") req.reject(new TryOnError(msg.code, msg.message));
-        else req.resolve(msg.blob ?? msg.items);
+      if (msg.id) {
+        const error = msg.type === "error" ? new TryOnError(msg.code, msg.message) : null;
+        this._calls.settle(msg.id, error, msg.blob ?? msg.items);
       }
       if (msg.type !== "reply") this.dispatchEvent(new CustomEvent(msg.type, { detail: msg }));
     };
@@ -384,28 +535,50 @@ export class EmbeddedTryOn extends EventTarget {
   }
 
   _call(message) {
-    const id = `p${this._nextId++}`;
-    return new Promise((resolve, reject) => {
-      this._requests.set(id, { resolve, reject });
-      this.iframe.contentWindow.postMessage({ tryon: 1, id, ...message }, this.origin);
+    const { id, promise } = this._calls.open(message.type);
+    this._loaded.then(() => {
+      this.iframe.contentWindow?.postMessage({ tryon: 1, id, ...message }, this.origin);
     });
+    return promise;
   }
 
   setLook(look) {
-    return this._call({ type: "set-look", items: normaliseLook(look) });
+    try {
+      return this._call({ type: "set-look", items: normaliseLook(look) });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   snapshot() {
     return this._call({ type: "snapshot" });
   }
 
+  /** Remove the iframe; pending calls reject with `destroyed`. */
   destroy() {
+    this._calls.destroy();
     window.removeEventListener("message", this._onWindowMessage);
     this.iframe.remove();
   }
 }
 
-/** `<tryon-widget server products look source>`: the same options as attributes. */
+/** The `look` attribute (JSON) or `products` (`a,b`) as items; a `bad-look` TryOnError. */
+function lookAttribute(name, value) {
+  if (name === "products") return normaliseLook(value ?? "");
+  let parsed;
+  try {
+    parsed = JSON.parse(value ?? "[]");
+  } catch (err) {
+    throw new TryOnError("bad-look",
+      `look attribute ${JSON.stringify(value)} is not JSON: ${err.message}`);
+  }
+  return normaliseLook(parsed);
+}
+
+/**
+ * `<tryon-widget server products look source>`: the same options as attributes. A bad `look`
+ * attribute raises an `error` event (`bad-look`) and the look stays as it was.
+ */
 export class TryOnWidget extends HTMLElement {
   static observedAttributes = ["products", "look"];
 
@@ -413,21 +586,36 @@ export class TryOnWidget extends HTMLElement {
     if (this.tryon) return;
     const forward = ["ready", "face-found", "face-lost", "look-changed", "measurements",
       "state", "error"];
+    let look = null;
+    let badLook = null;
+    try {
+      look = this.hasAttribute("look") ? lookAttribute("look", this.getAttribute("look")) : null;
+    } catch (err) {
+      badLook = err;
+    }
     this.tryon = TryOn.mount(this, {
       server: this.getAttribute("server") ?? location.origin,
       products: this.getAttribute("products") ?? "",
-      look: this.hasAttribute("look") ? JSON.parse(this.getAttribute("look")) : null,
+      look,
       source: this.getAttribute("source") ?? "auto",
     });
     for (const type of forward) {
       this.tryon.addEventListener(type, (e) => this.dispatchEvent(
         new CustomEvent(type, { detail: e.detail, bubbles: true, composed: true })));
     }
+    // A task later, like every other event: the page's listeners are in place by then.
+    if (badLook) setTimeout(() => this.tryon?._error(badLook.code, badLook.message));
   }
 
   attributeChangedCallback(name, old, value) {
     if (!this.tryon || old === value) return;
-    const look = name === "look" ? JSON.parse(value) : value;
+    let look;
+    try {
+      look = lookAttribute(name, value);
+    } catch (err) {
+      this.tryon._error(err.code, err.message);
+      return;
+    }
     this.tryon.setLook(look).catch(() => {}); // failures arrive as "error" events too
   }
 
@@ -436,9 +624,14 @@ export class TryOnWidget extends HTMLElement {
     this.tryon = null;
   }
 
-  setLook(look) { return this.tryon.setLook(look); }
+  setLook(look) { return this._live().then((tryon) => tryon.setLook(look)); }
 
-  snapshot() { return this.tryon.snapshot(); }
+  snapshot() { return this._live().then((tryon) => tryon.snapshot()); }
+
+  _live() {
+    return this.tryon ? Promise.resolve(this.tryon) : Promise.reject(
+      new TryOnError("not-connected", "the widget is not on the page"));
+  }
 
   destroy() { this.remove(); }
 }

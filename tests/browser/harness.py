@@ -61,7 +61,7 @@ def write_fake_camera(out: Path, photo: NDArray[np.uint8] | None = None) -> Path
     return out
 
 
-def chromium_args(fake_camera: Path | None) -> list[str]:
+def chromium_args(fake_camera: Path | None, *, camera_allowed: bool = True) -> list[str]:
     args = [
         "--disable-gpu",
         "--disable-background-networking",
@@ -74,18 +74,20 @@ def chromium_args(fake_camera: Path | None) -> list[str]:
         args.append("--no-sandbox")
     if fake_camera is not None:
         args += [
-            "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={fake_camera}",
         ]
+        if camera_allowed:  # else the shopper's answer to the camera prompt is no
+            args.append("--use-fake-ui-for-media-stream")
     return args
 
 
-def launch(playwright: Playwright, fake_camera: Path | None) -> Browser:
+def launch(
+    playwright: Playwright, fake_camera: Path | None, *, camera_allowed: bool = True
+) -> Browser:
     """Debian's Chromium, headless; with ``fake_camera`` None it has no camera at all."""
-    return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=chromium_args(fake_camera), headless=True
-    )
+    args = chromium_args(fake_camera, camera_allowed=camera_allowed)
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
 
 
 @dataclass(frozen=True)

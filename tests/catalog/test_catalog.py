@@ -114,7 +114,7 @@ def test_broken_folders_are_reported_and_skipped(tmp_path: Path) -> None:
         for exc in catalog.problems
     }
     assert reasons["empty"] == "cannot read the manifest (No such file or directory)"
-    assert reasons["not-json"].startswith("manifest is not JSON")
+    assert reasons["not-json"].startswith("manifest is not valid JSON")
     assert reasons["renamed"] == "manifest id 'round-gunmetal' differs from the folder name"
     assert reasons["rimless-titanium"] == "missing file 'model.glb'"
     assert (

@@ -91,7 +91,7 @@ def test_generated_glb_loads_with_materials_textures_and_anchors(
         assert prim.uvs is not None and prim.uvs.shape == (len(prim.positions), 2)
     (lens,) = by_node(asset, "lens_left")
     assert lens.material.transmission == 1.0 and lens.material.alpha_mode == "OPAQUE"
-    assert lens.material.is_lens and lens.material.base_color[3] < 1.0
+    assert lens.material.is_blended and lens.material.base_color[3] < 1.0
     gradient = lens.material.base_color_texture
     assert gradient is not None and gradient.srgb and gradient.pixels.dtype == np.uint8
     assert gradient.pixels.shape[2] == 4
@@ -99,7 +99,7 @@ def test_generated_glb_loads_with_materials_textures_and_anchors(
     frame = by_node(asset, "frame_front")[0].material
     assert frame.base_color_texture is not None
     assert frame.base_color_texture.pixels.shape == (256, 256, 4)
-    assert not frame.is_lens
+    assert not frame.is_blended
 
 
 def test_external_buffer_and_data_uri_load_like_the_glb(

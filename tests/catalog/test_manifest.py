@@ -90,7 +90,7 @@ def test_manifest_file_errors(tmp_path: Path) -> None:
     with pytest.raises(ProductError, match="cannot read the manifest"):
         load_manifest(tmp_path / "product.json")
     (tmp_path / "product.json").write_text("{not json")
-    with pytest.raises(ProductError, match="manifest is not JSON"):
+    with pytest.raises(ProductError, match="manifest is not valid JSON"):
         load_manifest(tmp_path / "product.json")
     (tmp_path / "product.json").write_text("[1, 2]")
     with pytest.raises(ProductError, match="invalid manifest"):

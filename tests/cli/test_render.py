@@ -72,6 +72,11 @@ PRODUCT = ["--product", "round-gunmetal"]
             r"LookItem.intensity must be in \[0, 1\], got 2.0",
         ),
         ([*PRODUCT, "--max-faces", "0", "-o", "x.png"], "--max-faces must be at least 1, got 0"),
+        (["-o", "x.png"], "nothing to wear: give --product ID and/or --look ID"),
+        (
+            ["--look", "round-gunmetal", "-o", "x.png"],
+            "--look 'round-gunmetal' is not a look but eyewear; use --product",
+        ),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(

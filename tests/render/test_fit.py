@@ -10,6 +10,7 @@ import pytest
 from tests.render.conftest import HINGE_X, TEMPLE_LENGTH, synthetic_face, synthetic_glasses
 from tryon.catalog.asset import Asset
 from tryon.catalog.manifest import EyewearAnchors
+from tryon.render.eyewear_pass import WornEyewear
 from tryon.render.fit import (
     EAR_LEFT,
     EAR_RIGHT,
@@ -23,7 +24,6 @@ from tryon.render.fit import (
     head_frame_vertices,
     head_proxy,
 )
-from tryon.render.renderer import WornProduct
 from tryon.tracking.camera import CameraIntrinsics
 
 CAMERA = CameraIntrinsics.from_fov(640, 480)
@@ -159,8 +159,8 @@ def test_anchor_nodes_are_read_under_the_manifests_names() -> None:
     # asset origin for the bridge and hinges, and lands elsewhere.
     assert not _poses_equal(fit_eyewear(face, asset), reference)
     # The renderer's product carries the names (the engine gives it the manifest's).
-    assert WornProduct(asset, anchors=names).anchors.hinge_left == "HingeL"
-    assert WornProduct(asset).anchors == EyewearAnchors()
+    assert WornEyewear(asset, anchors=names).anchors.hinge_left == "HingeL"
+    assert WornEyewear(asset).anchors == EyewearAnchors()
 
 
 def test_a_given_head_proxy_is_the_one_the_temples_follow() -> None:

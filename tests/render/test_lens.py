@@ -11,8 +11,10 @@ from scipy.ndimage import binary_erosion
 
 from tests.render.conftest import LENS_X, silhouette, synthetic_face, synthetic_glasses
 from tryon.catalog.asset import Asset, Material
+from tryon.render.eyewear_pass import WornEyewear
 from tryon.render.fit import fit_eyewear
-from tryon.render.renderer import Renderer, WornProduct
+from tryon.render.passes import FaceWear
+from tryon.render.renderer import Renderer
 from tryon.tracking.camera import CameraIntrinsics
 
 CAMERA = CameraIntrinsics.from_fov(320, 240)
@@ -38,7 +40,7 @@ def _lens_pixels(
     frame = np.empty((240, 320, 3), np.uint8)
     frame[:] = background
     asset = synthetic_glasses(lens)
-    out = renderer.render(frame, [FACE], [WornProduct(asset, intensity=intensity)])
+    out = renderer.render(frame, FaceWear.each([FACE], [WornEyewear(asset, intensity=intensity)]))
     pose = fit_eyewear(FACE, asset).part_matrix("front").astype(np.float64)
     centres = np.array([[LENS_X, -0.008, 0.0], [-LENS_X, -0.008, 0.0]])
     px = CAMERA.project(centres @ pose[:3, :3].T + pose[:3, 3]).round().astype(int)
@@ -102,7 +104,7 @@ def test_a_temple_behind_a_lens_shows_through_it_tinted(renderer: Renderer) -> N
     face = synthetic_face(camera, yaw_deg=35.0)
     glasses = synthetic_glasses()
     pose = fit_eyewear(face, glasses)
-    lenses = Asset(tuple(p for p in glasses.primitives if p.material.is_lens))
+    lenses = Asset(tuple(p for p in glasses.primitives if p.material.is_blended))
     behind = silhouette(lenses, pose, camera) & silhouette(
         glasses, pose, camera, parts=("temple_left",)
     )
@@ -113,7 +115,9 @@ def test_a_temple_behind_a_lens_shows_through_it_tinted(renderer: Renderer) -> N
     renderer.occlusion = False
     try:
         for intensity in (1.0, 0.0):
-            out = renderer.render(frame, [face], [WornProduct(glasses, intensity=intensity)])
+            out = renderer.render(
+                frame, FaceWear.each([face], [WornEyewear(glasses, intensity=intensity)])
+            )
             seen[intensity] = out[behind].astype(np.float64)
     finally:
         renderer.occlusion = True

@@ -12,8 +12,10 @@ from scipy.ndimage import binary_dilation
 from tests.render.conftest import silhouette, synthetic_face, synthetic_glasses
 from tryon.catalog.asset import Asset
 from tryon.catalog.catalog import Catalog
+from tryon.render.eyewear_pass import WornEyewear
 from tryon.render.fit import eyewear_part, fit_eyewear
-from tryon.render.renderer import Renderer, WornProduct
+from tryon.render.passes import FaceWear
+from tryon.render.renderer import Renderer
 from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
 
@@ -35,7 +37,9 @@ def test_both_eyes_change_and_nothing_far_outside_the_frame(
     astronaut_face: FaceGeometry,
     shipped_glasses: Asset,
 ) -> None:
-    out = renderer.render(astronaut, [astronaut_face], [WornProduct(shipped_glasses)]).copy()
+    out = renderer.render(
+        astronaut, FaceWear.each([astronaut_face], [WornEyewear(shipped_glasses)])
+    ).copy()
     changed = _changed(out, astronaut)
     for x, y in astronaut_face.observation.iris_centers.round().astype(int):
         patch = (slice(y - 3, y + 4), slice(x - 3, x + 4))
@@ -68,7 +72,7 @@ def test_true_size_on_a_frontal_face_at_known_distance(
     frame = np.full((480, 640, 3), 128, np.uint8)
     for distance in (0.4, 0.8):
         face = synthetic_face(camera, distance=distance)
-        out = renderer.render(frame, [face], [WornProduct(shipped_glasses)])
+        out = renderer.render(frame, FaceWear.each([face], [WornEyewear(shipped_glasses)]))
         width = _width_px(_changed(out, frame))
         expected = _expected_width_px(shipped_glasses, face)
         assert width == pytest.approx(expected, rel=0.05), (distance, width, expected)
@@ -80,7 +84,9 @@ def test_true_size_on_the_astronaut(
     astronaut_face: FaceGeometry,
     shipped_glasses: Asset,
 ) -> None:
-    out = renderer.render(astronaut, [astronaut_face], [WornProduct(shipped_glasses)])
+    out = renderer.render(
+        astronaut, FaceWear.each([astronaut_face], [WornEyewear(shipped_glasses)])
+    )
     width = _width_px(_changed(out, astronaut))
     expected = _expected_width_px(shipped_glasses, astronaut_face)
     assert width == pytest.approx(expected, rel=0.05)
@@ -99,11 +105,11 @@ def test_turned_head_hides_the_far_temple(gl_ctx: moderngl.Context, yaw_deg: flo
     camera = CameraIntrinsics.from_fov(640, 480)
     frame = np.full((480, 640, 3), 200, np.uint8)
     face = synthetic_face(camera, yaw_deg=yaw_deg)
-    glasses = WornProduct(synthetic_glasses())
+    glasses = WornEyewear(synthetic_glasses())
     counts = {}
     for occlusion in (False, True):
         with Renderer(gl_ctx, occlusion=occlusion) as r:
-            counts[occlusion] = _temple_pixels(r.render(frame, [face], [glasses]))
+            counts[occlusion] = _temple_pixels(r.render(frame, FaceWear.each([face], [glasses])))
     # Positive yaw turns the person's left (+X, the red temple) away from the camera.
     far, near = (0, 1) if yaw_deg > 0 else (1, 0)
     assert counts[False][far] > 60, counts  # without the occluder the far temple shows

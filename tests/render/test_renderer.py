@@ -14,8 +14,10 @@ from scipy.ndimage import binary_dilation
 from tests.render.conftest import silhouette, synthetic_face, synthetic_glasses
 from tryon.catalog.asset import Material
 from tryon.render.antialias import AntialiasMode
+from tryon.render.eyewear_pass import WornEyewear
 from tryon.render.fit import fit_eyewear
-from tryon.render.renderer import Renderer, WornProduct
+from tryon.render.passes import FaceWear
+from tryon.render.renderer import Renderer
 from tryon.tracking.camera import CameraIntrinsics
 
 CAMERA = CameraIntrinsics.from_fov(320, 240)
@@ -47,7 +49,7 @@ def _noise_frame(height: int, width: int, seed: int = 3) -> NDArray[np.uint8]:
 def test_background_is_reproduced_exactly_where_nothing_is_drawn(any_renderer: Renderer) -> None:
     frame = _noise_frame(240, 320)
     face = synthetic_face(CAMERA)
-    out = any_renderer.render(frame, [face], [WornProduct(GLASSES)]).copy()
+    out = any_renderer.render(frame, FaceWear.each([face], [WornEyewear(GLASSES)])).copy()
     covered = silhouette(GLASSES, fit_eyewear(face, GLASSES), CAMERA)
     grown = binary_dilation(covered, np.ones((3, 3)), iterations=2)  # antialiased edges
     assert covered.sum() > 1000  # the glasses are in view
@@ -57,8 +59,8 @@ def test_background_is_reproduced_exactly_where_nothing_is_drawn(any_renderer: R
 
 def test_no_face_or_no_product_passes_the_frame_through(renderer: Renderer) -> None:
     frame = _noise_frame(240, 320)
-    assert renderer.render(frame, [], [WornProduct(GLASSES)]) is frame
-    assert renderer.render(frame, [synthetic_face(CAMERA)], []) is frame
+    assert renderer.render(frame, FaceWear.each([], [WornEyewear(GLASSES)])) is frame
+    assert renderer.render(frame, FaceWear.each([synthetic_face(CAMERA)], [])) is frame
     np.testing.assert_array_equal(frame, _noise_frame(240, 320))
 
 
@@ -73,21 +75,22 @@ def test_no_face_or_no_product_passes_the_frame_through(renderer: Renderer) -> N
 )
 def test_wrong_frames_are_named(renderer: Renderer, frame: object, message: str) -> None:
     with pytest.raises(ValueError, match=r"expected an RGB uint8 frame of shape \(H, W, 3\), "):
-        renderer.render(frame, [synthetic_face(CAMERA)], [WornProduct(GLASSES)])  # type: ignore[arg-type]
+        renderer.render(frame, FaceWear.each([synthetic_face(CAMERA)], [WornEyewear(GLASSES)]))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=message):
-        renderer.render(frame, [], [])  # type: ignore[arg-type]
+        renderer.render(frame, FaceWear.each([], []))  # type: ignore[arg-type]
 
 
 def test_face_camera_must_match_the_frame(renderer: Renderer) -> None:
     with pytest.raises(ValueError, match="face camera is 320x240 but the frame is 640x480"):
         renderer.render(
-            np.zeros((480, 640, 3), np.uint8), [synthetic_face(CAMERA)], [WornProduct(GLASSES)]
+            np.zeros((480, 640, 3), np.uint8),
+            FaceWear.each([synthetic_face(CAMERA)], [WornEyewear(GLASSES)]),
         )
 
 
 def test_bad_products_and_options_are_named(gl_ctx: moderngl.Context) -> None:
     with pytest.raises(ValueError, match=r"intensity must be in \[0, 1\], got 1.5"):
-        WornProduct(GLASSES, intensity=1.5)
+        WornEyewear(GLASSES, intensity=1.5)
     with pytest.raises(
         ValueError, match="antialias must be one of 'auto', 'msaa', 'fxaa', 'none', got 'ssaa'"
     ):
@@ -101,7 +104,7 @@ def _edge_values(renderer: Renderer) -> int:
         name="black", base_color=(0, 0, 0, 1), metallic=0.0, roughness=1.0, double_sided=True
     )
     asset = synthetic_glasses(lens=flat, frame=flat)
-    out = renderer.render(frame, [synthetic_face(CAMERA)], [WornProduct(asset)])
+    out = renderer.render(frame, FaceWear.each([synthetic_face(CAMERA)], [WornEyewear(asset)]))
     grey = out.mean(axis=-1)
     return int(((grey > 60) & (grey < 200)).sum())
 
@@ -118,38 +121,43 @@ def test_antialiasing_gives_intermediate_edge_values(
 def test_gl_objects_are_made_once_and_reused(gl_ctx: moderngl.Context, mode: AntialiasMode) -> None:
     with Renderer(gl_ctx, antialias=mode) as r:
         face = synthetic_face(CAMERA)
-        r.render(_noise_frame(240, 320, 1), [face], [WornProduct(GLASSES)])
+        r.render(_noise_frame(240, 320, 1), FaceWear.each([face], [WornEyewear(GLASSES)]))
         first = r.gl_objects()
-        out_a = r.render(_noise_frame(240, 320, 2), [face], [WornProduct(GLASSES)])
-        out_b = r.render(_noise_frame(240, 320, 3), [face], [WornProduct(GLASSES)])
+        out_a = r.render(_noise_frame(240, 320, 2), FaceWear.each([face], [WornEyewear(GLASSES)]))
+        out_b = r.render(_noise_frame(240, 320, 3), FaceWear.each([face], [WornEyewear(GLASSES)]))
         assert out_a is out_b  # one preallocated readback buffer
         assert [id(o) for o in r.gl_objects()] == [id(o) for o in first]
         # A new size reallocates the frame-sized objects only.
         big = synthetic_face(CameraIntrinsics.from_fov(640, 480))
-        r.render(_noise_frame(480, 640), [big], [WornProduct(GLASSES)])
+        r.render(_noise_frame(480, 640), FaceWear.each([big], [WornEyewear(GLASSES)]))
         kept = {id(o) for o in r.gl_objects()} & {id(o) for o in first}
         # The frame texture and the 5 framebuffer objects (drawn + copy) are replaced.
         assert len(kept) == len(first) - 6
         # A caller's own buffer is filled instead.
         mine = np.empty((480, 640, 3), np.uint8)
-        assert r.render(_noise_frame(480, 640), [big], [WornProduct(GLASSES)], out=mine) is mine
+        assert (
+            r.render(_noise_frame(480, 640), FaceWear.each([big], [WornEyewear(GLASSES)]), out=mine)
+            is mine
+        )
 
 
 def test_release_frees_every_gl_object(gl_ctx: moderngl.Context) -> None:
     r = Renderer(gl_ctx)
-    r.render(_noise_frame(240, 320), [synthetic_face(CAMERA)], [WornProduct(GLASSES)])
-    r.render_thumbnail(GLASSES, 64)
+    r.render(
+        _noise_frame(240, 320), FaceWear.each([synthetic_face(CAMERA)], [WornEyewear(GLASSES)])
+    )
+    r.render_thumbnail(WornEyewear(GLASSES), 64)
     objects = r.gl_objects()
     assert len(objects) > 20
     r.release()
     assert all(type(o.mglo).__name__ == "InvalidObject" for o in objects)  # type: ignore[attr-defined]
     r.release()  # idempotent
     with pytest.raises(RuntimeError, match="after release"):
-        r.render(_noise_frame(240, 320), [], [])
+        r.render(_noise_frame(240, 320), FaceWear.each([], []))
 
 
 def test_thumbnail_is_rgba_with_the_product_on_transparent_white(any_renderer: Renderer) -> None:
-    thumb = any_renderer.render_thumbnail(GLASSES, 128)
+    thumb = any_renderer.render_thumbnail(WornEyewear(GLASSES), 128)
     assert thumb.shape == (128, 128, 4) and thumb.dtype == np.uint8
     drawn = thumb[..., 3] > 0
     assert 0.05 < drawn.mean() < 0.8
@@ -161,13 +169,13 @@ def test_thumbnail_is_rgba_with_the_product_on_transparent_white(any_renderer: R
     cols = np.flatnonzero(drawn.any(axis=0))
     assert cols[-1] - cols[0] > 0.7 * 128
     with pytest.raises(ValueError, match=r"thumbnail size must be in \[16, 4096\] pixels, got 8"):
-        any_renderer.render_thumbnail(GLASSES, 8)
+        any_renderer.render_thumbnail(WornEyewear(GLASSES), 8)
 
 
 def test_products_out_of_view_leave_the_frame_unchanged(renderer: Renderer) -> None:
     frame = _noise_frame(240, 320)
     away = CameraIntrinsics(320, 240, CAMERA.fx, CAMERA.fy, cx=-400.0, cy=120.0)
-    out = renderer.render(frame, [synthetic_face(away)], [WornProduct(GLASSES)])
+    out = renderer.render(frame, FaceWear.each([synthetic_face(away)], [WornEyewear(GLASSES)]))
     np.testing.assert_array_equal(out, frame)
 
 
@@ -175,7 +183,7 @@ def test_a_face_half_out_of_view_is_drawn_up_to_the_border(any_renderer: Rendere
     frame = _noise_frame(240, 320)
     edge = CameraIntrinsics(320, 240, CAMERA.fx, CAMERA.fy, cx=0.0, cy=120.0)
     face = synthetic_face(edge)
-    out = any_renderer.render(frame, [face], [WornProduct(GLASSES)])
+    out = any_renderer.render(frame, FaceWear.each([face], [WornEyewear(GLASSES)]))
     covered = silhouette(GLASSES, fit_eyewear(face, GLASSES), edge)
     assert covered[:, 0].any()  # the glasses cross the left border
     changed = (out != frame).any(axis=-1)

@@ -52,8 +52,9 @@ class Material:
     ior: float = 1.5
 
     @property
-    def is_lens(self) -> bool:
-        """Drawn in the last, see-through pass."""
+    def is_blended(self) -> bool:
+        """Alpha-blended or transmissive: drawn after the opaque parts, by the pass that
+        owns the product (as lenses for eyewear)."""
         return self.transmission > 0.0 or self.alpha_mode == "BLEND"
 
 

@@ -1,7 +1,9 @@
 """The product catalog: a folder of product folders, each a ``product.json`` plus its files.
 
 Malformed product folders are reported (``Catalog.problems``, a log warning) and skipped;
-the rest of the catalog loads. Assets load on first use and stay cached.
+the rest of the catalog loads; so is a look that names a product the catalog lacks, or
+another look. Assets (3D models) load on first use and stay cached. The catalog knows no
+product kind by name: it asks each manifest for its files, its model and its parts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 from tryon.catalog.asset import Asset
 from tryon.catalog.errors import AssetError, ProductError, UnknownProductError
 from tryon.catalog.gltf_loader import DEFAULT_LIMITS, LoadLimits, load_asset
-from tryon.catalog.manifest import MANIFEST_NAME, EyewearProduct, load_manifest
+from tryon.catalog.look import Look, LookItem
+from tryon.catalog.manifest import MANIFEST_NAME, Product, load_manifest
 from tryon.catalog.paths import resolve_inside
 from tryon.resources import data_dir
 
@@ -30,7 +33,7 @@ class Catalog:
         self.limits = limits
         if not self.root.is_dir():
             raise ProductError(self.root, "catalog folder does not exist")
-        self._products: dict[str, EyewearProduct] = {}
+        self._products: dict[str, Product] = {}
         self._assets: dict[str, Asset] = {}
         self._lock = threading.Lock()
         problems: list[ProductError] = []
@@ -42,6 +45,13 @@ class Catalog:
                 log.warning("skipping product folder: %s", exc)
                 continue
             self._products[product.id] = product
+        for product in list(self._products.values()):
+            reason = self._composition_problem(product)
+            if reason is not None:
+                problem = ProductError(self.root / product.id, reason)
+                problems.append(problem)
+                log.warning("skipping product folder: %s", problem)
+                del self._products[product.id]
         self.problems: tuple[ProductError, ...] = tuple(problems)
 
     @classmethod
@@ -49,7 +59,7 @@ class Catalog:
         """The products shipped with tryon."""
         return cls(data_dir("products"))
 
-    def products(self) -> list[EyewearProduct]:
+    def products(self) -> list[Product]:
         return list(self._products.values())
 
     def __contains__(self, product_id: object) -> bool:
@@ -58,7 +68,7 @@ class Catalog:
     def __len__(self) -> int:
         return len(self._products)
 
-    def get(self, product_id: str) -> EyewearProduct:
+    def get(self, product_id: str) -> Product:
         try:
             return self._products[product_id]
         except KeyError:
@@ -72,8 +82,24 @@ class Catalog:
         folder = self.folder(product_id)
         return [resolve_inside(folder, t) for t in self.get(product_id).thumbnails]
 
+    def expand(self, look: Look) -> Look:
+        """``look`` with every look product replaced by its items, in order (their intensity
+        scaled by the look item's); ``UnknownProductError`` for an id the catalog lacks."""
+        items: list[LookItem] = []
+        for item in look.items:
+            parts = self.get(item.product_id).parts()
+            if not parts:
+                items.append(item)
+            items += [LookItem(pid, item.intensity * weight) for pid, weight in parts]
+        return Look(tuple(items))
+
+    def asset_for(self, product_id: str) -> Asset | None:
+        """The product's 3D model (see :meth:`load_asset`), or None for a kind without one."""
+        return None if self.get(product_id).model_file is None else self.load_asset(product_id)
+
     def load_asset(self, product_id: str) -> Asset:
-        """The product's 3D model, loaded safely once and cached; ``AssetError`` if unusable."""
+        """The product's 3D model, loaded safely once and cached; ``AssetError`` if unusable
+        (or if the product's kind has no model)."""
         product = self.get(product_id)
         with self._lock:
             cached = self._assets.get(product_id)
@@ -82,13 +108,24 @@ class Catalog:
                 self._assets[product_id] = cached
         return cached
 
+    def _composition_problem(self, product: Product) -> str | None:
+        """Why a product made of others cannot be worn (a part missing, or itself made of
+        others), or None."""
+        for pid, _ in product.parts():
+            part = self._products.get(pid)
+            if part is None:
+                return f"names product {pid!r}, which the catalog lacks"
+            if part.parts():
+                return f"names {pid!r}, which is itself made of products (looks do not nest)"
+        return None
 
-def read_product(folder: Path) -> EyewearProduct:
+
+def read_product(folder: Path) -> Product:
     """The manifest of the product in ``folder``, checked against its folder."""
     product = load_manifest(folder / MANIFEST_NAME)
     if product.id != folder.name:
         raise ProductError(folder, f"manifest id {product.id!r} differs from the folder name")
-    for ref in (product.eyewear.model, *product.thumbnails):
+    for ref in product.files():
         try:
             target = resolve_inside(folder, ref)
         except ValueError as exc:
@@ -98,9 +135,13 @@ def read_product(folder: Path) -> EyewearProduct:
     return product
 
 
-def load_product_asset(folder: Path, product: EyewearProduct, limits: LoadLimits) -> Asset:
-    asset = load_asset(resolve_inside(folder, product.eyewear.model), limits)
-    check_asset_anchors(folder / product.eyewear.model, asset, product.eyewear.anchors.names())
+def load_product_asset(folder: Path, product: Product, limits: LoadLimits) -> Asset:
+    """The product's model loaded safely, with the nodes its kind needs checked."""
+    model = product.model_file
+    if model is None:
+        raise AssetError(folder, f"a {product.category} product has no model")
+    asset = load_asset(resolve_inside(folder, model), limits)
+    check_asset_anchors(folder / model, asset, product.required_nodes())
     return asset
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Look", "LookItem"]
+__all__ = ["FaceLooks", "Look", "LookItem"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +38,25 @@ class Look:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class FaceLooks:
+    """A look per face: faces named in ``by_face`` (by their stable ``face_id``, see
+    `tryon.tracking.identity`) wear theirs, every other face wears ``default``."""
+
+    default: Look = Look()
+    by_face: tuple[tuple[int, Look], ...] = ()
+
+    @classmethod
+    def per_face(cls, looks: Mapping[int, Look], default: Look | None = None) -> FaceLooks:
+        return cls(default or Look(), tuple(sorted(looks.items())))
+
+    def for_face(self, face_id: int) -> Look:
+        for fid, look in self.by_face:
+            if fid == face_id:
+                return look
+        return self.default
+
+    def __bool__(self) -> bool:
+        return bool(self.default) or any(look for _, look in self.by_face)

@@ -1,22 +1,32 @@
 """The product manifest (``product.json`` in each product folder): pydantic v2 models.
 
 A manifest is a discriminated union on ``category``; each category carries its parameters in
-a field of the same name (``"category": "eyewear"`` with ``"eyewear": {...}``), so makeup and
-hair slot in as new members. ``products/product.schema.json`` is generated from these models
-by ``scripts/make_products.py``.
+a field of the same name (``"category": "eyewear"`` with ``"eyewear": {...}``). The kinds:
+``eyewear`` (a 3D model with size markings, here), ``makeup`` (:mod:`tryon.catalog.makeup`)
+and ``look`` (a named, ordered stack of other products, here). A new kind is a model built on
+:class:`~tryon.catalog.manifest_base.ProductBase` added to :data:`ProductManifest`.
+``products/product.schema.json`` is generated from these models by
+``scripts/make_products.py``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
+from tryon import safe_json
 from tryon.catalog.errors import ProductError
-from tryon.catalog.paths import escape_reason
+from tryon.catalog.makeup import MakeupProduct
+from tryon.catalog.manifest_base import (
+    PRODUCT_ID_PATTERN,
+    HexColor,
+    Model,
+    ProductBase,
+    relative_path,
+)
 
 __all__ = [
     "MANIFEST_NAME",
@@ -25,6 +35,10 @@ __all__ = [
     "EyewearParams",
     "EyewearProduct",
     "LensMaterial",
+    "LookEntry",
+    "LookParams",
+    "LookProduct",
+    "Product",
     "ProductManifest",
     "SizeMarkings",
     "load_manifest",
@@ -33,22 +47,13 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "product.json"
+#: A manifest is a few kB; anything past this is refused unread.
+MAX_MANIFEST_BYTES = 256 * 1024
 SCHEMA_VERSION: Literal[1] = 1
 _MARKING = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[□xX-]\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*$")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _relative(value: str) -> str:
-    reason = escape_reason(value)
-    if reason is not None:
-        raise ValueError(reason)
-    return value
-
-
-class SizeMarkings(_Model):
+class SizeMarkings(Model):
     """The frame's standard size markings, in millimetres (``52□18-140``)."""
 
     lens_width_mm: float = Field(gt=0, le=90, description="Boxed horizontal lens width.")
@@ -70,7 +75,7 @@ class SizeMarkings(_Model):
         return cls(lens_width_mm=w, bridge_mm=b, temple_length_mm=t, lens_height_mm=lens_height_mm)
 
 
-class EyewearAnchors(_Model):
+class EyewearAnchors(Model):
     """Names of the (empty) nodes in the model that mark where the frame meets the head."""
 
     bridge: str = "bridge"
@@ -89,16 +94,16 @@ class EyewearAnchors(_Model):
         )
 
 
-class LensMaterial(_Model):
+class LensMaterial(Model):
     """How the lenses look; the model's lens material is authoritative for the renderer."""
 
-    tint: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="sRGB tint colour.")
+    tint: HexColor = Field(description="sRGB tint colour.")
     gradient: bool = False
     mirror: bool = False
     transmission: float = Field(ge=0.0, le=1.0)
 
 
-class EyewearParams(_Model):
+class EyewearParams(Model):
     model: str = Field(description="The glTF/GLB file, relative to the product folder.")
     size: SizeMarkings
     anchors: EyewearAnchors = EyewearAnchors()
@@ -108,37 +113,59 @@ class EyewearParams(_Model):
     @field_validator("model")
     @classmethod
     def _model_is_gltf(cls, value: str) -> str:
-        _relative(value)
+        relative_path(value)
         if not value.lower().endswith((".glb", ".gltf")):
             raise ValueError(f"model must be a .glb or .gltf file, got {value!r}")
         return value
 
 
-class _ProductBase(_Model):
-    schema_version: Literal[1] = 1
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="Also the folder name.")
-    name: str = Field(min_length=1, max_length=120)
-    brand: str = Field(min_length=1, max_length=80)
-    price: float = Field(ge=0)
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")
-    thumbnails: tuple[str, ...] = ()
-
-    @field_validator("thumbnails")
-    @classmethod
-    def _thumbnails_relative(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_relative(v) for v in value)
-
-
-class EyewearProduct(_ProductBase):
+class EyewearProduct(ProductBase):
     category: Literal["eyewear"]
     eyewear: EyewearParams
 
+    @property
+    def model_file(self) -> str:
+        return self.eyewear.model
 
-ProductManifest = Annotated[Union[EyewearProduct], Field(discriminator="category")]  # noqa: UP007
-_ADAPTER: TypeAdapter[EyewearProduct] = TypeAdapter(ProductManifest)
+    def summary(self) -> str:
+        return self.eyewear.size.marking
+
+    def required_nodes(self) -> tuple[str, ...]:
+        return self.eyewear.anchors.names()
 
 
-def parse_manifest(data: Any, source: Path | str = "<manifest>") -> EyewearProduct:
+class LookEntry(Model):
+    """One product of a look and how strongly it is worn."""
+
+    product: str = Field(pattern=PRODUCT_ID_PATTERN, description="A product id (not a look).")
+    intensity: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class LookParams(Model):
+    #: Applied in this order: later items are drawn over earlier ones.
+    items: tuple[LookEntry, ...] = Field(min_length=1, max_length=16)
+
+
+class LookProduct(ProductBase):
+    """A named stack of products (e.g. foundation, blush, eyeshadow, lipstick) worn together."""
+
+    category: Literal["look"]
+    look: LookParams
+
+    def summary(self) -> str:
+        return f"{len(self.look.items)} products"
+
+    def parts(self) -> tuple[tuple[str, float], ...]:
+        return tuple((item.product, item.intensity) for item in self.look.items)
+
+
+#: Any product manifest.
+Product = EyewearProduct | MakeupProduct | LookProduct
+ProductManifest = Annotated[Product, Field(discriminator="category")]
+_ADAPTER: TypeAdapter[Product] = TypeAdapter(ProductManifest)
+
+
+def parse_manifest(data: Any, source: Path | str = "<manifest>") -> Product:
     """Validate decoded JSON; ``ProductError`` lists every bad field by its dotted path."""
     try:
         return _ADAPTER.validate_python(data)
@@ -157,13 +184,15 @@ def _field_path(loc: tuple[int | str, ...], tag: Any) -> str:
     return ".".join(str(p) for p in loc) or "category"
 
 
-def load_manifest(path: Path) -> EyewearProduct:
+def load_manifest(path: Path) -> Product:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise ProductError(path, f"cannot read the manifest ({exc.strerror})") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProductError(path, f"manifest is not JSON: {exc}") from None
+    try:
+        data = safe_json.loads(raw, max_bytes=MAX_MANIFEST_BYTES, max_depth=16, what="manifest")
+    except safe_json.JsonLimitError as exc:
+        raise ProductError(path, str(exc)) from None
     return parse_manifest(data, path)
 
 

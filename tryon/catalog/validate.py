@@ -42,9 +42,12 @@ def validate_path(
         else:
             try:
                 product = read_product(path)
-                model = resolve_inside(path, product.eyewear.model)
-                asset = load_product_asset(path, product, limits)
-                notes.append(f"{product.id}: {asset.triangle_count} triangles")
+                if product.model_file is None:
+                    notes.append(f"{product.id}: a {product.category} product (no model)")
+                else:
+                    model = resolve_inside(path, product.model_file)
+                    asset = load_product_asset(path, product, limits)
+                    notes.append(f"{product.id}: {asset.triangle_count} triangles")
             except (ProductError, AssetError) as exc:
                 problems.append(str(exc))
     elif path.suffix.lower() in (".gltf", ".glb"):

@@ -64,8 +64,8 @@ def _list(args: argparse.Namespace) -> int:
     except (ProductError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None
     for product in catalog.products():
-        size = product.eyewear.size.marking
-        print(f"{product.id:28} {product.category:8} {size:12} {product.brand} / {product.name}")
+        summary = product.summary()
+        print(f"{product.id:28} {product.category:8} {summary:24} {product.brand} / {product.name}")
     for problem in catalog.problems:
         print(f"skipped: {problem}")
     print(f"{len(catalog)} products")

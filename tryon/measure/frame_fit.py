@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
-from tryon.catalog.manifest import EyewearProduct
+from tryon.catalog.manifest import EyewearProduct, Product
 from tryon.measure.values import Measurement
 
 __all__ = [
@@ -249,8 +249,9 @@ def recommend(
     )
 
 
-def frame_sizes(products: Iterable[EyewearProduct]) -> list[tuple[str, FrameSize]]:
-    """``(product id, size)`` of catalog eyewear, from each manifest's size markings."""
+def frame_sizes(products: Iterable[Product]) -> list[tuple[str, FrameSize]]:
+    """``(product id, size)`` of the catalog's eyewear, from each manifest's size markings
+    (products of other kinds have none)."""
     return [
         (
             p.id,
@@ -261,4 +262,5 @@ def frame_sizes(products: Iterable[EyewearProduct]) -> list[tuple[str, FrameSize
             ),
         )
         for p in products
+        if isinstance(p, EyewearProduct)
     ]

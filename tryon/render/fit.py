@@ -192,7 +192,7 @@ def _rigid(rotation: NDArray[np.float64], translation: NDArray[np.float64]) -> N
 
 
 def _lens_center_y(asset: Asset) -> float:
-    lenses = [p.positions for p in asset.primitives if p.material.is_lens]
+    lenses = [p.positions for p in asset.primitives if p.material.is_blended]
     if not lenses:  # no lens meshes: the frame front's middle height
         b = asset.bounds
         return 0.5 * float(b[0, 1] + b[1, 1])

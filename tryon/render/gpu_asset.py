@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import moderngl
@@ -9,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset, Material, Primitive, Texture
-from tryon.render.fit import Part, eyewear_part
+from tryon.render.fit import Part
 from tryon.render.programs import DefineValue, ProgramCache
 
 __all__ = ["GpuAsset", "GpuPrimitive"]
@@ -38,19 +39,28 @@ class GpuPrimitive:
     #: Sampler uniform name to texture; texture unit = position in this dict.
     textures: dict[str, moderngl.Texture] = field(default_factory=dict)
 
-    @property
-    def is_lens(self) -> bool:
-        return self.material.is_lens
-
 
 class GpuAsset:
-    """Every primitive of an :class:`Asset` uploaded: opaque ones first, lenses after."""
+    """Every primitive of an :class:`Asset` uploaded: opaque ones (PBR) first, blended or
+    transmissive ones after, drawn with the ``blended_program`` fragment shader that the
+    product kind's pass chooses (``lens`` for eyewear). ``part_of`` says which rigid part
+    of the product a primitive moves with, from its glTF node names."""
 
-    def __init__(self, ctx: moderngl.Context, programs: ProgramCache, asset: Asset) -> None:
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        programs: ProgramCache,
+        asset: Asset,
+        *,
+        part_of: Callable[[tuple[str, ...]], Part],
+        blended_program: str = "lens",
+    ) -> None:
         if not asset.primitives:
             raise ValueError("asset has no primitives to draw")
         self.ctx = ctx
         self._textures: dict[int, moderngl.Texture] = {}
+        self._part_of = part_of
+        self._blended_program = blended_program
         prims = [self._upload(programs, p) for p in asset.primitives]
         #: Asset-frame (min, max) corners of each part, to find the pixels a pose covers.
         self.part_bounds: dict[Part, NDArray[np.float64]] = {}
@@ -63,8 +73,8 @@ class GpuAsset:
                 ]
             ).astype(np.float64)
             self.part_bounds[part] = np.stack([pts.min(axis=0), pts.max(axis=0)])
-        self.opaque = tuple(p for p in prims if not p.is_lens)
-        self.lenses = tuple(p for p in prims if p.is_lens)
+        self.opaque = tuple(p for p in prims if not p.material.is_blended)
+        self.blended = tuple(p for p in prims if p.material.is_blended)
 
     def _texture(self, texture: Texture) -> moderngl.Texture:
         tex = self._textures.get(id(texture))
@@ -88,12 +98,13 @@ class GpuAsset:
         material = prim.material
         has_uv = prim.uvs is not None
         defines: dict[str, DefineValue] = {"HAS_UV": has_uv}
-        maps = _MAPS[:1] if material.is_lens else _MAPS  # lenses read only the tint map
+        maps = _MAPS[:1] if material.is_blended else _MAPS  # lenses read only the tint map
         for attr, _, define in maps:
             defines[define] = has_uv and getattr(material, attr) is not None
-        if material.is_lens:
+        if material.is_blended:
             defines["TRANSMISSION"] = material.transmission > 0.0
-        program = programs.get("product", "lens" if material.is_lens else "pbr", defines)
+        fragment = self._blended_program if material.is_blended else "pbr"
+        program = programs.get("product", fragment, defines)
         columns = [prim.positions, prim.normals]
         fmt, names = "3f 3f", ["in_position", "in_normal"]
         if has_uv and "in_uv" in program and prim.uvs is not None:
@@ -109,7 +120,7 @@ class GpuAsset:
             if defines[define]
         }
         return GpuPrimitive(
-            part=eyewear_part(prim.node_path),
+            part=self._part_of(prim.node_path),
             material=material,
             program=program,
             vao=vao,
@@ -119,7 +130,7 @@ class GpuAsset:
 
     @property
     def primitives(self) -> tuple[GpuPrimitive, ...]:
-        return self.opaque + self.lenses
+        return self.opaque + self.blended
 
     def objects(self) -> tuple[moderngl.Buffer | moderngl.VertexArray | moderngl.Texture, ...]:
         """Every GL object this asset owns (programs belong to the cache)."""

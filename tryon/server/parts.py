@@ -24,7 +24,8 @@ __all__ = ["CatalogThumbnails", "default_engine_factory", "default_shelf", "serv
 
 
 class CatalogThumbnails:
-    """Three-quarter views of catalog products; the GL renderer is made on first use."""
+    """Catalog products' thumbnails (:mod:`tryon.render.thumbnails`); the GL renderer is made
+    on first use."""
 
     def __init__(self, catalog: Catalog, size: int) -> None:
         self._catalog = catalog
@@ -33,10 +34,11 @@ class CatalogThumbnails:
 
     def render(self, product_id: str) -> NDArray[np.uint8]:
         from tryon.render.renderer import Renderer
+        from tryon.render.thumbnails import product_thumbnail
 
         if self._renderer is None:
             self._renderer = Renderer()
-        return self._renderer.render_thumbnail(self._catalog.load_asset(product_id), self._size)
+        return product_thumbnail(self._renderer, self._catalog, product_id, self._size)
 
     def release(self) -> None:
         if self._renderer is not None:

@@ -1,0 +1,56 @@
+"""Product kinds on the render side: how a catalog product becomes a worn item, and which
+pass draws it. Adding a kind is one entry here (plus its manifest model, its pass and its
+place in the widget); the engine and the renderer dispatch through this table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tryon.catalog.asset import Asset
+from tryon.catalog.manifest import EyewearProduct, Product
+from tryon.render.eyewear_pass import EyewearPass, WornEyewear
+from tryon.render.passes import RenderPass, Worn
+
+__all__ = ["Kind", "kind_of_item", "worn_item"]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One product kind: its manifest type, its worn-item type, how to make one, its pass."""
+
+    manifest: type[Any]
+    worn: type[Any]
+    wear: Callable[[Any, Asset | None, float], Worn]
+    render_pass: type[RenderPass[Any]]
+
+
+def _wear_eyewear(product: EyewearProduct, asset: Asset | None, intensity: float) -> Worn:
+    if asset is None:
+        raise ValueError(f"eyewear product {product.id!r} needs its model to be worn")
+    return WornEyewear(asset, intensity=intensity, anchors=product.eyewear.anchors)
+
+
+#: Every kind the renderer draws, in no particular order (passes run by stage).
+KINDS: tuple[Kind, ...] = (Kind(EyewearProduct, WornEyewear, _wear_eyewear, EyewearPass),)
+
+
+def worn_item(product: Product, asset: Asset | None, intensity: float) -> Worn:
+    """The worn item for ``product`` at ``intensity`` (``asset``: its model, if it has one).
+    ``ValueError`` for a product no pass draws (a look must be expanded first)."""
+    for kind in KINDS:
+        if isinstance(product, kind.manifest):
+            return kind.wear(product, asset, intensity)
+    raise ValueError(
+        f"product {product.id!r} is a {product.category!r}, which is not drawn directly"
+        " (expand looks with Catalog.expand first)"
+    )
+
+
+def kind_of_item(item: Worn) -> Kind:
+    """The kind whose pass draws ``item``; ``TypeError`` for an unknown item type."""
+    for kind in KINDS:
+        if isinstance(item, kind.worn):
+            return kind
+    raise TypeError(f"no render pass draws a {type(item).__name__}")
