@@ -67,6 +67,14 @@ def _canonical() -> str:
     return f"{len(face.vertices)} vertices, {len(face.triangles)} triangles"
 
 
+def _hair_matte() -> str:
+    from tryon.segmentation.parsing import open_parser
+
+    choice = open_parser()
+    choice.parser.close()
+    return choice.status
+
+
 def _webcams() -> str:
     cams = sorted(glob.glob("/dev/video*"))
     return (
@@ -81,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         ("tracker", _tracker, True),
         ("canonical face", _canonical, True),
         ("OpenGL (EGL)", _gl, True),
+        ("hair matte", _hair_matte, False),
         ("webcam", _webcams, False),
     ]
     failed = []

@@ -1,7 +1,8 @@
 """The per-frame hair matte: face parsing off the render path, carried by the face mesh.
 
 Parsing (:mod:`tryon.segmentation.parsing`) runs on a background thread, as often as the
-machine allows, on a square crop about twice the face, centred a little above it and turned
+machine allows, on a square crop 2.5 times the face mesh (about twice the head), centred a
+little above it and turned
 upright with the eye line, at ``parse_size`` pixels. Only the latest crop waits for it (a new
 frame replaces an unparsed one). Each frame, for each face, the last parse is carried to the
 face's place now by the similarity transform that takes the face mesh's landmarks then to
@@ -33,13 +34,14 @@ __all__ = ["FaceMatte", "HairMatteStage", "crop_transform", "similarity"]
 log = logging.getLogger(__name__)
 
 #: The parsing crop's side over the face's size (the landmarks' larger extent).
-CROP_SCALE = 2.0
+CROP_SCALE = 2.5
 #: How far above the landmarks' centre the crop is centred, in face sizes (hair is above).
-CROP_RAISE = 0.15
-#: The matte's box around a face: its side over the face's size.
-BOX_SCALE = 2.2
+CROP_RAISE = 0.2
 #: Weight of the new matte against the previous one, carried (temporal smoothing).
 BLEND_NEW = 0.5
+#: Hair probabilities below the first are no hair, above the second hair (the parser's
+#: doubt on a forehead or a collar is not painted).
+_UNSURE = (0.3, 0.7)
 #: Matte values below this (of 255) are cut to 0, so the face and background keep their bytes.
 _SNAP = 10
 #: sRGB byte -> its share of linear luminance, per channel (Rec. 709 weights).
@@ -100,14 +102,15 @@ def crop_transform(landmarks: NDArray[np.float32], size: int) -> Affine:
     return np.hstack([rot, (size / 2.0 - rot @ centre)[:, None]])
 
 
-def face_box(landmarks: NDArray[np.float32], frame_size: tuple[int, int]) -> Box | None:
-    """The ``(x, y, w, h)`` box of the frame where the face's hair matte lives (None when it
-    is outside the frame)."""
-    face, centre = _face_size(landmarks[:, :2])
-    half = BOX_SCALE * face / 2.0
+def face_box(crop_from_frame: Affine, size: int, frame_size: tuple[int, int]) -> Box | None:
+    """The ``(x, y, w, h)`` box of the frame that the parsing crop covers, clipped to the
+    frame (None when it is outside)."""
+    corners = np.array([[0, 0], [size, 0], [0, size], [size, size]], np.float64)
+    inv = _invert(crop_from_frame)
+    pts = corners @ inv[:, :2].T + inv[:, 2]
     w, h = frame_size
-    x0, y0 = max(0, int(centre[0] - half)), max(0, int(centre[1] - 1.2 * half))
-    x1, y1 = min(w, int(np.ceil(centre[0] + half))), min(h, int(np.ceil(centre[1] + 0.8 * half)))
+    x0, y0 = (max(0, int(v)) for v in pts.min(0))
+    x1, y1 = min(w, int(np.ceil(pts[:, 0].max()))), min(h, int(np.ceil(pts[:, 1].max())))
     return None if x1 - x0 < 2 or y1 - y0 < 2 else (x0, y0, x1 - x0, y1 - y0)
 
 
@@ -160,6 +163,18 @@ def _warp(src: NDArray[np.float32], dst_to_src: Affine, box: Box) -> NDArray[np.
 
 def _box_shift(box: Box) -> Affine:
     return np.array([[1.0, 0.0, box[0]], [0.0, 1.0, box[1]]])
+
+
+def _refine_edges(grey: NDArray[np.float32], hair: NDArray[np.float32]) -> NDArray[np.float32]:
+    """``hair`` with its edges (a band a guided-filter radius wide) following the frame's
+    edges; away from them it is kept, so no haze spreads over the face or background."""
+    radius = max(2, round(min(hair.shape) / 80))
+    guided = np.clip(guided_filter(grey, hair, radius, 1e-3), 0.0, 1.0)
+    hard = (hair > 0.5).astype(np.uint8)
+    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+    band = cv2.dilate(hard, kernel) != cv2.erode(hard, kernel)
+    out: NDArray[np.float32] = np.where(band, guided, hair)
+    return out
 
 
 class _ParseWorker:
@@ -275,7 +290,7 @@ class HairMatteStage:
         out = {}
         grey: NDArray[np.float32] | None = None
         for c in crops:
-            box = face_box(c.landmarks, (w, h))
+            box = face_box(c.crop_from_frame, self.parse_size, (w, h))
             if box is None:
                 continue
             if grey is None:
@@ -336,10 +351,10 @@ class HairMatteStage:
             parsed.crop_from_frame, _compose(_invert(now_from_then), _box_shift(box))
         )
         hair = _warp(parsed.parse.hair, box_to_crop, box)
+        hair = np.clip((hair - _UNSURE[0]) / (_UNSURE[1] - _UNSURE[0]), 0.0, 1.0)
         x, y, bw, bh = box
         hair *= self._selfie.matte(np.ascontiguousarray(frame[y : y + bh, x : x + bw]))
-        radius = max(2, round(min(bw, bh) / 80))
-        alpha = np.clip(guided_filter(grey[y : y + bh, x : x + bw], hair, radius, 1e-3), 0.0, 1.0)
+        alpha = _refine_edges(grey[y : y + bh, x : x + bw], hair)
         previous = self._previous.get(crop.face_id)
         if previous is not None:
             last, last_landmarks, last_box = previous

