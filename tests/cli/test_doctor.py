@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_doctor_on_this_machine() -> None:
     assert "OpenGL (EGL): " in out and "FAILED" not in out
     assert "python 3.11" in out
     assert "canonical face: 478 vertices, 898 triangles" in out
-    assert "webcam: " in out
+    assert "webcam: " in out and "hair matte: " in out
     assert out.rstrip().endswith("ok: the engine can run here")
 
 
@@ -45,3 +46,12 @@ def test_doctor_fails_without_egl() -> None:
     assert run.returncode == 1
     assert "OpenGL (EGL): FAILED: could not create a headless EGL" in run.stdout
     assert "the engine cannot run here: OpenGL (EGL) failed" in run.stderr
+
+
+def test_doctor_names_the_hair_matte_fallback(tmp_path: Path) -> None:
+    """Without a checkpoint at TRYON_HAIR_MODEL the doctor names the fallback (not a
+    failure: hair colour still works)."""
+    missing = tmp_path / "none.pth"
+    run = _doctor(TRYON_HAIR_MODEL=str(missing))
+    assert run.returncode == 0, run.stderr
+    assert f"hair matte: selfie fallback (no checkpoint at {missing}" in run.stdout

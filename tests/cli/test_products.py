@@ -29,7 +29,8 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "list")
     assert code == 0
     lines = out.splitlines()
-    assert lines[-1] == "9 products"
+    shipped = len(list(PRODUCTS.glob("*/product.json")))
+    assert shipped >= 9 and lines[-1] == f"{shipped} products"
     row = next(line for line in lines if line.startswith("classic-rectangle-black"))
     assert "eyewear" in row and "52□18-140" in row and "Classic Rectangle" in row
 
