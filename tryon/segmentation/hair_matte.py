@@ -1,9 +1,9 @@
 """The per-frame hair matte: face parsing off the render path, carried by the face mesh.
 
 Parsing (:mod:`tryon.segmentation.parsing`) runs on a background thread, as often as the
-machine allows, on a square crop 2.5 times the face mesh (about twice the head), centred a
-little above it and turned
-upright with the eye line, at ``parse_size`` pixels. Only the latest crop waits for it (a new
+machine allows, on a square crop twice the face mesh, centred a little above it and turned
+upright with the eye line, at ``parse_size`` pixels (the matte reaches no further: very big
+hair is cut at the crop's edge). Only the latest crop waits for it (a new
 frame replaces an unparsed one). Each frame, for each face, the last parse is carried to the
 face's place now by the similarity transform that takes the face mesh's landmarks then to
 now (one ``warpAffine`` into the face's box of the frame), cut to the person with the selfie
@@ -34,7 +34,7 @@ __all__ = ["FaceMatte", "HairMatteStage", "crop_transform", "similarity"]
 log = logging.getLogger(__name__)
 
 #: The parsing crop's side over the face's size (the landmarks' larger extent).
-CROP_SCALE = 2.5
+CROP_SCALE = 2.0
 #: How far above the landmarks' centre the crop is centred, in face sizes (hair is above).
 CROP_RAISE = 0.2
 #: Weight of the new matte against the previous one, carried (temporal smoothing).
@@ -366,12 +366,21 @@ class HairMatteStage:
         self._previous[crop.face_id] = (alpha, crop.landmarks, box)
         out = np.asarray(np.round(alpha * 255.0), np.uint8)
         out[out < _SNAP] = 0
+        rows, cols = np.flatnonzero(out.any(axis=1)), np.flatnonzero(out.any(axis=0))
+        if len(rows):  # trim to the hair: the pass uploads and draws only that
+            r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            out = np.ascontiguousarray(out[r0:r1, c0:c1])
+            box_to_crop = _compose(box_to_crop, _box_shift((int(c0), int(r0), 0, 0)))
+            frame_box = (x + int(c0), y + int(r0), int(c1 - c0), int(r1 - r0))
+        else:
+            frame_box = box
         sub = out[::2, ::2].astype(np.float32)  # every 4th pixel is plenty for a mean
         weight = float(sub.sum())
         luminance = None
         if weight > 0:
-            px = frame[y : y + bh : 2, x : x + bw : 2]
+            fx, fy, fw, fh = frame_box
+            px = frame[fy : fy + fh : 2, fx : fx + fw : 2]
             lut = _LINEAR_LUMINANCE
             lum = lut[px[..., 0], 0] + lut[px[..., 1], 1] + lut[px[..., 2], 2]
             luminance = float((lum * sub).sum()) / weight
-        return FaceMatte(crop.face_id, box, out, luminance, parsed, box_to_crop)
+        return FaceMatte(crop.face_id, frame_box, out, luminance, parsed, box_to_crop)
