@@ -50,6 +50,8 @@ _LINEAR_LUMINANCE = (
     np.where(_SRGB <= 0.04045, _SRGB / 12.92, ((_SRGB + 0.055) / 1.055) ** 2.4)[:, None]
     * np.array([0.2126, 0.7152, 0.0722])
 ).astype(np.float32)
+#: The selfie segmentation's input side (it scales any image to this).
+_SELFIE_SIZE = 256
 #: Outer eye corners (image left, image right) for the crop's roll.
 _EYE_CORNERS = (33, 263)
 
@@ -338,6 +340,16 @@ class HairMatteStage:
             face.observation.face_id, landmarks, m, np.asarray(pixels, np.uint8), mask.astype(bool)
         )
 
+    def _person(self, pixels: NDArray[np.uint8]) -> NDArray[np.float32]:
+        """The selfie mask of ``pixels``, run at the model's own input size (256 px)."""
+        h, w = pixels.shape[:2]
+        scale = _SELFIE_SIZE / max(h, w)
+        if scale >= 1.0:
+            return self._selfie.matte(np.ascontiguousarray(pixels))
+        small = cv2.resize(pixels, (max(1, round(w * scale)), max(1, round(h * scale))))
+        mask = self._selfie.matte(np.ascontiguousarray(small))
+        return np.asarray(cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
+
     def _matte(
         self,
         frame: NDArray[np.uint8],
@@ -353,7 +365,7 @@ class HairMatteStage:
         hair = _warp(parsed.parse.hair, box_to_crop, box)
         hair = np.clip((hair - _UNSURE[0]) / (_UNSURE[1] - _UNSURE[0]), 0.0, 1.0)
         x, y, bw, bh = box
-        hair *= self._selfie.matte(np.ascontiguousarray(frame[y : y + bh, x : x + bw]))
+        hair *= self._person(frame[y : y + bh, x : x + bw])
         alpha = _refine_edges(grey[y : y + bh, x : x + bw], hair)
         previous = self._previous.get(crop.face_id)
         if previous is not None:
