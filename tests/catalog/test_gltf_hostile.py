@@ -157,6 +157,19 @@ def test_each_cap(tmp_path: Path, limits: LoadLimits, reason: str) -> None:
     assert re.search(reason, info.value.reason), info.value.reason
 
 
+def test_png_with_a_broken_chunk_length(tmp_path: Path) -> None:
+    """The textured triangle with its PNG's IDAT length zeroed (found by flipping each byte
+    of the file): PIL reads the next chunk out of step and raises SyntaxError, which escaped;
+    now it gets 'not a decodable PNG'."""
+    data = bytearray(triangle_glb(textured=True))
+    idat = data.index(b"IDAT")
+    data[idat - 4 : idat] = bytes(4)
+    path = tmp_path / "model.glb"
+    path.write_bytes(bytes(data))
+    with pytest.raises(AssetError, match=r"images\[0\]: not a decodable PNG \(broken PNG file"):
+        load_asset(path)
+
+
 def test_a_file_without_scenes_draws_every_root(tmp_path: Path) -> None:
     """No ``scenes``: the root nodes (those no node lists as a child) are drawn."""
     doc, blob = triangle_doc()

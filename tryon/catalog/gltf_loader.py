@@ -163,7 +163,7 @@ class _Loader:
         if acc.get("sparse") is not None:
             raise self.fail(f"{name}: sparse accessors are not supported")
         kind, shape = acc.get("componentType"), acc.get("type")
-        dtype = _COMPONENTS.get(kind) if is_index(kind, 1 << 16) else None
+        dtype = _COMPONENTS.get(kind) if isinstance(kind, int) else None
         width = _WIDTH.get(shape) if isinstance(shape, str) else None
         if dtype is None or width is None:
             raise self.fail(f"{name}: bad componentType/type {kind!r:.40}/{shape!r:.40}")
@@ -391,7 +391,9 @@ class _Loader:
                 if im.size != (w, h):
                     raise self.fail(f"{what}: header says {w}x{h}, decoder sees {im.size}")
                 return np.asarray(im.convert("RGBA"), dtype=np.uint8)
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+            # PIL raises SyntaxError for a broken chunk ("broken PNG file") and EOFError for
+            # data that ends early, besides OSError for a truncated file.
             raise self.fail(f"{what}: not a decodable {kind} ({exc})") from None
 
 
