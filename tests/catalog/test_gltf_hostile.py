@@ -4,6 +4,7 @@ is built, with an AssetError naming the file and the reason, fast and in bounded
 from __future__ import annotations
 
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -155,6 +156,20 @@ def test_each_cap(tmp_path: Path, limits: LoadLimits, reason: str) -> None:
     with pytest.raises(AssetError) as info:
         load_asset(path, limits)
     assert re.search(reason, info.value.reason), info.value.reason
+
+
+def test_chunk_types(tmp_path: Path) -> None:
+    """A GLB whose first chunk is not JSON gets its type named; a second chunk of an unknown
+    type is ignored, as glTF says, so the buffer that wanted the BIN chunk finds none."""
+    data = triangle_glb()
+    path = tmp_path / "model.glb"
+    path.write_bytes(data[:16] + b"BIN\0" + data[20:])
+    with pytest.raises(AssetError, match=r"the first GLB chunk is of type 0x004e4942, not JSON$"):
+        load_asset(path)
+    second = 20 + struct.unpack_from("<I", data, 12)[0] + 4
+    path.write_bytes(data[:second] + b"XTRA" + data[second + 4 :])
+    with pytest.raises(AssetError, match=r"buffers\[0\] has no uri and the file has no BIN chunk"):
+        load_asset(path)
 
 
 def test_png_with_a_broken_chunk_length(tmp_path: Path) -> None:

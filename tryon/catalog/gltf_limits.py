@@ -26,6 +26,7 @@ _MiB = 1024 * 1024
 _GLB_MAGIC = b"glTF"
 _JSON_CHUNK = 0x4E4F534A
 _BIN_CHUNK = 0x004E4942
+_CHUNK_NAMES = {_JSON_CHUNK: "JSON", _BIN_CHUNK: "BIN"}
 #: The top-level arrays of glTF 2.0; ``nodes`` has its own cap.
 _ARRAYS = (
     "accessors",
@@ -144,7 +145,8 @@ class _Reader:
     # -- container ----------------------------------------------------------------------
 
     def split_glb(self, data: bytes) -> tuple[bytes, bytes | None]:
-        """The JSON chunk and the BIN chunk (if any) of a GLB; later chunks are ignored."""
+        """The JSON chunk and the BIN chunk (if any) of a GLB; a second chunk of another
+        type is ignored (as glTF says of unknown chunks), and so is anything after it."""
         if len(data) < 20:
             raise self.fail(f"truncated GLB: {len(data)} bytes, shorter than its headers")
         version, length = struct.unpack_from("<II", data, 4)
@@ -152,26 +154,24 @@ class _Reader:
             raise self.fail(f"GLB version {version} is not 2")
         if length != len(data):
             raise self.fail(f"truncated GLB: header says {length} bytes, file has {len(data)}")
-        text = self.chunk(data, 12, "JSON", _JSON_CHUNK)
-        assert text is not None
+        kind, text = self.chunk(data, 12)
+        if kind != _JSON_CHUNK:
+            raise self.fail(f"the first GLB chunk is of type {kind:#010x}, not JSON")
         if len(data) == 20 + len(text):
             return text, None
-        return text, self.chunk(data, 20 + len(text), "BIN", _BIN_CHUNK)
+        kind, blob = self.chunk(data, 20 + len(text))
+        return text, blob if kind == _BIN_CHUNK else None
 
-    def chunk(self, data: bytes, at: int, name: str, kind: int) -> bytes | None:
-        """The chunk at byte ``at`` if it is of ``kind``; None for another kind of second
-        chunk (glTF says to ignore chunks of unknown kinds); the first must be JSON."""
+    def chunk(self, data: bytes, at: int) -> tuple[int, bytes]:
+        """The type and the bytes of the chunk at byte ``at``, within the file."""
         if len(data) - at < 8:
             raise self.fail(f"truncated GLB: {len(data) - at} bytes at {at}, not a chunk header")
-        length, found = struct.unpack_from("<II", data, at)
-        if found != kind:
-            if kind == _JSON_CHUNK:
-                raise self.fail(f"the first GLB chunk is of type {found:#010x}, not JSON")
-            return None
+        length, kind = struct.unpack_from("<II", data, at)
         left = len(data) - at - 8
         if length > left:
+            name = _CHUNK_NAMES.get(kind, f"type {kind:#010x}")
             raise self.fail(f"{name} chunk at byte {at} claims {length} bytes; {left} follow")
-        return data[at + 8 : at + 8 + length]
+        return kind, data[at + 8 : at + 8 + length]
 
     def decode(self, raw: bytes, what: str) -> dict[str, Any]:
         """UTF-8 JSON within the size and depth caps, and an object."""
