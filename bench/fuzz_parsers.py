@@ -13,6 +13,10 @@ running past 10 s or past 3 GB, is a crash. libFuzzer stops at a crash: its inpu
 under ``--crashes`` (which must be outside the repository) and fuzzing resumes on the corpus
 grown so far until the time or the runs are used up.
 
+With ``--hostile``, first times the refusal of each file of the hostile glTF corpus
+(``tests/fuzz/hostile_gltf.py``): wall and CPU seconds, and the peak of Python allocations
+in a second, traced run.
+
 Prints per parser what was tried (executions, executions per second, corpus inputs and size,
 inputs added for new coverage, libFuzzer's coverage edges and features) and what was found
 (each crash's exception and saved file).
@@ -21,19 +25,49 @@ inputs added for new coverage, libFuzzer's coverage edges and features) and what
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the fuzz targets and their seeds live in tests/fuzz
 
+from tests.fuzz.hostile_gltf import hostile_files  # noqa: E402
 from tests.fuzz.libfuzzer import FuzzRun, fuzz  # noqa: E402
 from tests.fuzz.targets import PARSERS  # noqa: E402
+from tryon.catalog.errors import AssetError  # noqa: E402
+from tryon.catalog.gltf_loader import load_asset  # noqa: E402
 
 #: Crashes after which a parser's fuzzing stops early (each one needs a fix first).
 MAX_CRASHES = 5
+
+
+def hostile_table(folder: Path) -> None:
+    """Time the refusal of each hostile glTF file; print a row each."""
+    print(f"{'hostile file':30} {'bytes':>9} {'wall s':>7} {'cpu s':>6} {'peak MiB':>8}  reason")
+    for hostile in hostile_files():
+        path = folder / f"{hostile.name}{hostile.suffix}"
+        path.write_bytes(hostile.data)
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            load_asset(path)
+            reason = "LOADED (should have been refused)"
+        except AssetError as exc:
+            reason = exc.reason
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        tracemalloc.start()
+        with contextlib.suppress(AssetError):
+            load_asset(path)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        print(
+            f"{path.name:30} {len(hostile.data):9d} {wall:7.3f} {cpu:6.3f} {peak:8.1f}"
+            f"  {reason[:70]}"
+        )
+    print()
 
 
 def fuzz_parser(target: str, work: Path, crashes: Path, seconds: float, runs: int | None) -> None:
@@ -80,11 +114,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="per parser (default 120)")
     parser.add_argument("--runs", type=int, help="inputs per parser instead of a time")
     parser.add_argument("--targets", nargs="+", choices=PARSERS, default=list(PARSERS))
+    parser.add_argument("--hostile", action="store_true", help="time the hostile glTF corpus")
     args = parser.parse_args()
     crashes = args.crashes.resolve()
     if crashes == ROOT or ROOT in crashes.parents:
         parser.error(f"--crashes must be outside the repository {ROOT}")
     crashes.mkdir(parents=True, exist_ok=True)
+    if args.hostile:
+        with tempfile.TemporaryDirectory(prefix="tryon-hostile-") as tmp:
+            hostile_table(Path(tmp))
     budget = f"{args.runs} inputs" if args.runs else f"{args.seconds:.0f} s"
     print(f"atheris fuzzing, {budget} per parser; crashes saved under {crashes}")
     print(
