@@ -64,14 +64,17 @@ def validate_path(
         reason = khronos_unavailable_reason()
         if reason is not None:
             notes.append(f"Khronos validator skipped: {reason}")
-            return ValidationReport(path, tuple(problems), tuple(notes))
-        try:
-            (result,) = run_khronos([model])
-        except (RuntimeError, subprocess.TimeoutExpired) as exc:
-            problems.append(f"{model}: the Khronos validator failed on it: {exc}")
         else:
-            problems.extend(
-                f"{model}: Khronos {m}" for m in result.messages if m.startswith("ERROR")
-            )
-            notes.append(f"Khronos validator: {result.errors} errors, {result.warnings} warnings")
+            _khronos(model, problems, notes)
     return ValidationReport(path, tuple(problems), tuple(notes))
+
+
+def _khronos(model: Path, problems: list[str], notes: list[str]) -> None:
+    """The Khronos validator's errors on ``model`` as problems, its counts as a note."""
+    try:
+        (result,) = run_khronos([model])
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        problems.append(f"{model}: the Khronos validator failed on it: {exc}")
+        return
+    problems.extend(f"{model}: Khronos {m}" for m in result.messages if m.startswith("ERROR"))
+    notes.append(f"Khronos validator: {result.errors} errors, {result.warnings} warnings")
