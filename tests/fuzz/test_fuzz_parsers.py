@@ -12,7 +12,7 @@ from tests.fuzz.libfuzzer import fuzz
 from tests.fuzz.targets import PARSERS
 
 #: Inputs per parser: a few seconds each on this machine (the glTF seeds are whole products).
-RUNS = {"gltf": 300, "manifest": 2000, "protocol": 3000}
+RUNS = {"gltf": 300, "manifest": 1000, "protocol": 3000}
 
 
 def _flags(runs: int, crashes: Path) -> list[str]:
