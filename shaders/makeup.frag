@@ -70,7 +70,7 @@ float sparkle(vec2 uv, vec3 n, vec3 h, float density) {
     float dot_ = 1.0 - smoothstep(0.12, 0.4, length(fract(grid) - center));
     vec3 tilt = vec3(hash(cell + 1.3), hash(cell + 5.9), hash(cell + 9.2)) - 0.5;
     vec3 facet = normalize(n + tilt * 1.2);
-    return dot_ * (0.25 + 2.0 * pow(max(dot(facet, h), 0.0), 16.0));
+    return dot_ * (0.1 + 2.0 * pow(max(dot(facet, h), 0.0), 16.0));
 }
 
 // The light a finish adds on top of the colour (weight w, scene brightness bright).
@@ -78,7 +78,7 @@ vec3 finish_light(int finish, vec3 color, float w, float bright, vec3 n, vec3 h,
                   float density) {
     float ndh = max(dot(n, h), 0.0);
     if (finish == 1) return vec3(w * bright * 0.08 * pow(ndh, 24.0));
-    if (finish == 2) return vec3(w * bright * (1.3 * pow(ndh, 90.0) + 0.12 * pow(ndh, 14.0)));
+    if (finish == 2) return vec3(w * bright * (1.1 * pow(ndh, 110.0) + 0.06 * pow(ndh, 14.0)));
     if (finish == 3) return w * bright * color * (1.6 * pow(ndh, 18.0) + 0.15);
     if (finish == 4) return w * bright * mix(vec3(1.0), color, 0.35) * sparkle(uv, n, h, density);
     return vec3(0.0);
@@ -102,7 +102,7 @@ vec3 apply(int i, vec3 c, float w, vec3 ref, vec3 n, vec3 h, vec2 uv) {
     } else if (mode == 2) {
         target = min(color * (y / max(dot(color, LUMA), 1e-3)), vec3(1.0));
     } else {
-        target = c + color * shade * 0.5;
+        target = c * (1.0 + 0.45 * color / max(dot(color, LUMA), 1e-3));
     }
     float bright = 0.15 + 2.5 * yref;
     return mix(c, target, w) + finish_light(finish, color, w, bright, n, h, uv, 900.0);
@@ -139,7 +139,7 @@ void main() {
         float wi = w * u_opacity[i];
         if (wi <= 0.0) continue;
         float shade = clamp(dot(c, LUMA) / max(dot(v_feature_ref, LUMA), 1e-3), 0.0, 3.0);
-        vec3 target = u_color[i] * shade * mix(0.55, 1.0, smoothstep(1.0, 0.8, d));
+        vec3 target = u_color[i] * (0.35 + 0.45 * shade) * mix(0.5, 1.0, smoothstep(1.0, 0.8, d));
         c = mix(c, target, wi);
         total += wi;
     }

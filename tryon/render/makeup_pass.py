@@ -82,13 +82,13 @@ _STYLES: dict[str, _AreaStyle] = {
     "eyeshadow": _AreaStyle(Mode.TINT, 0.6),
     "eyeliner": _AreaStyle(Mode.TINT, 0.95),
     "mascara": _AreaStyle(Mode.MULTIPLY, 0.95),
-    "contacts": _AreaStyle(Mode.TINT, 0.8),
+    "contacts": _AreaStyle(Mode.TINT, 0.7),
     "brows": _AreaStyle(Mode.MULTIPLY, 0.6),
-    "blush": _AreaStyle(Mode.HUE, 0.45),
+    "blush": _AreaStyle(Mode.HUE, 0.32),
     "contour": _AreaStyle(Mode.MULTIPLY, 0.55),
     "highlighter": _AreaStyle(Mode.GLOW, 0.55),
-    "foundation": _AreaStyle(Mode.TINT, 0.55),
-    "concealer": _AreaStyle(Mode.TINT, 0.5),
+    "foundation": _AreaStyle(Mode.TINT, 0.45),
+    "concealer": _AreaStyle(Mode.TINT, 0.45),
 }
 
 _AREA_LAYER: dict[str, Layer] = {
