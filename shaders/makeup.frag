@@ -7,7 +7,7 @@
 // opacity. A fragment no layer touches is discarded: the frame stays byte-identical there.
 // CONTACTS: the eye-opening triangles of one eye are drawn; only the iris ring is tinted
 // (inside the iris circle, outside the pupil), so the lids hide it and the sclera is kept.
-// SWATCH: a round swatch of one layer on white paper (thumbnails; fullscreen.vert).
+// SWATCH: a round swatch on white paper, a sector per layer (thumbnails; fullscreen.vert).
 //
 // Blend modes: 0 tint (the product's colour times the skin's relative shading: pigments that
 // cover), 1 multiply (darkens toward the colour, as seen against the bare skin), 2 hue (the
@@ -25,7 +25,9 @@ uniform int u_mode[MAX_LAYERS];
 uniform int u_finish[MAX_LAYERS];
 uniform vec3 u_color[MAX_LAYERS];  // linear RGB
 uniform float u_opacity[MAX_LAYERS];
-uniform int u_on_feature[MAX_LAYERS];  // 1: shaded relative to the feature (lips), 0: skin
+// what a layer is shaded against: 0 the skin, 1 the feature (lips), 2 the skin, fading where
+// the pixel is far darker or lighter than skin (hair over the face, a hand, a deep shadow)
+uniform int u_base[MAX_LAYERS];
 uniform vec3 u_light;  // toward the light, camera space, unit length
 #if defined(CONTACTS)
 uniform vec2 u_iris_center;  // box pixels
@@ -80,7 +82,7 @@ vec3 finish_light(int finish, vec3 color, float w, float bright, vec3 n, vec3 h,
     if (finish == 1) return vec3(w * bright * 0.08 * pow(ndh, 24.0));
     if (finish == 2) return vec3(w * bright * (1.1 * pow(ndh, 110.0) + 0.06 * pow(ndh, 14.0)));
     if (finish == 3) return w * bright * color * (1.6 * pow(ndh, 18.0) + 0.15);
-    if (finish == 4) return w * bright * mix(vec3(1.0), color, 0.35) * sparkle(uv, n, h, density);
+    if (finish == 4) return w * bright * mix(vec3(1.0), color, 0.35) * sparkle(uv, n, h, density) * 0.6;
     return vec3(0.0);
 }
 
@@ -105,7 +107,7 @@ vec3 apply(int i, vec3 c, float w, vec3 ref, vec3 n, vec3 h, vec2 uv) {
         target = c * (1.0 + 0.45 * color / max(dot(color, LUMA), 1e-3));
     }
     float bright = 0.15 + 2.5 * yref;
-    return mix(c, target, w) + finish_light(finish, color, w, bright, n, h, uv, 900.0);
+    return mix(c, target, w) + finish_light(finish, color, w, bright, n, h, uv, 400.0);
 }
 
 void main() {
@@ -118,13 +120,16 @@ void main() {
     vec3 n = normalize(vec3(p * 0.55, 1.0));
     n.y = -n.y;  // framebuffer rows run downward
     vec3 h = normalize(u_light + vec3(0.0, 0.0, 1.0));
-    vec3 color = u_color[0];
+    // several layers (an eyeshadow's zones): one sector each
+    float turn = fract(atan(p.y, p.x) / 6.2831853 + 1.0);
+    int i = min(int(turn * float(u_count)), u_count - 1);
+    vec3 color = u_color[i];
     vec3 c = color * (0.9 + 0.1 * n.z);
 #ifdef SWATCH_IRIS
     c *= mix(0.55, 1.0, smoothstep(1.0, 0.8, r));  // the limbal ring
     c = mix(vec3(0.01), c, smoothstep(0.32, 0.4, r));  // the pupil
 #endif
-    c += finish_light(u_finish[0], color, 1.0, 0.9, n, h, p * 0.5 + 0.5, 60.0);
+    c += finish_light(u_finish[i], color, 1.0, 0.9, n, h, p * 0.5 + 0.5, 60.0);
     f_color = vec4(mix(vec3(1.0), to_srgb(c), alpha), alpha);
 #else
     vec3 frame = texelFetch(u_frame, ivec2(gl_FragCoord.xy) + u_offset, 0).rgb;
@@ -147,7 +152,11 @@ void main() {
     for (int i = 0; i < u_count; ++i) {
         float w = texture(u_masks, vec3(v_uv, float(u_layer[i]))).r * u_opacity[i];
         if (w <= 0.0) continue;
-        vec3 ref = u_on_feature[i] == 1 ? v_feature_ref : v_skin_ref;
+        vec3 ref = u_base[i] == 1 ? v_feature_ref : v_skin_ref;
+        if (u_base[i] == 2) {
+            float rel = dot(c, LUMA) / max(dot(ref, LUMA), 1e-3);
+            w *= smoothstep(0.12, 0.4, rel) * (1.0 - smoothstep(2.5, 4.0, rel));
+        }
         c = apply(i, c, w, ref, n, h, v_uv);
         total += w;
     }

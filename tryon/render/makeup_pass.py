@@ -64,31 +64,40 @@ class Mode(IntEnum):
     GLOW = 3
 
 
+class Base(IntEnum):
+    """What a layer is shaded against (see ``shaders/makeup.frag``)."""
+
+    SKIN = 0
+    LIPS = 1
+    #: The skin, fading where the pixel is not skin-like (hair over the face, a hand).
+    BARE_SKIN = 2
+
+
 _FINISH_CODE = {"matte": 0, "satin": 1, "gloss": 2, "metallic": 3, "shimmer": 4}
 
 
 @dataclass(frozen=True, slots=True)
 class _AreaStyle:
-    """How an area is drawn: blend mode, opacity at intensity 1, shaded against the lips."""
+    """How an area is drawn: blend mode, opacity at intensity 1, what it is shaded against."""
 
     mode: Mode
     opacity: float
-    on_lips: bool = False
+    base: Base = Base.SKIN
 
 
 _STYLES: dict[str, _AreaStyle] = {
-    "lips": _AreaStyle(Mode.TINT, 0.82, on_lips=True),
-    "lip-liner": _AreaStyle(Mode.TINT, 0.9, on_lips=True),
+    "lips": _AreaStyle(Mode.TINT, 0.82, Base.LIPS),
+    "lip-liner": _AreaStyle(Mode.TINT, 0.9, Base.LIPS),
     "eyeshadow": _AreaStyle(Mode.TINT, 0.6),
     "eyeliner": _AreaStyle(Mode.TINT, 0.95),
     "mascara": _AreaStyle(Mode.MULTIPLY, 0.95),
     "contacts": _AreaStyle(Mode.TINT, 0.7),
     "brows": _AreaStyle(Mode.MULTIPLY, 0.6),
-    "blush": _AreaStyle(Mode.HUE, 0.32),
-    "contour": _AreaStyle(Mode.MULTIPLY, 0.55),
-    "highlighter": _AreaStyle(Mode.GLOW, 0.55),
-    "foundation": _AreaStyle(Mode.TINT, 0.45),
-    "concealer": _AreaStyle(Mode.TINT, 0.45),
+    "blush": _AreaStyle(Mode.HUE, 0.32, Base.BARE_SKIN),
+    "contour": _AreaStyle(Mode.MULTIPLY, 0.55, Base.BARE_SKIN),
+    "highlighter": _AreaStyle(Mode.GLOW, 0.55, Base.BARE_SKIN),
+    "foundation": _AreaStyle(Mode.TINT, 0.45, Base.BARE_SKIN),
+    "concealer": _AreaStyle(Mode.TINT, 0.45, Base.BARE_SKIN),
 }
 
 _AREA_LAYER: dict[str, Layer] = {
@@ -154,7 +163,7 @@ class _Layers:
         self.layer = np.zeros(MAX_LAYERS, np.int32)
         self.mode = np.zeros(MAX_LAYERS, np.int32)
         self.finish = np.zeros(MAX_LAYERS, np.int32)
-        self.on_feature = np.zeros(MAX_LAYERS, np.int32)
+        self.base = np.zeros(MAX_LAYERS, np.int32)
         self.color = np.zeros((MAX_LAYERS, 3), np.float32)
         self.opacity = np.zeros(MAX_LAYERS, np.float32)
 
@@ -172,7 +181,7 @@ class _Layers:
                 self.layer[n] = -1 if layer is None else int(layer)
                 self.mode[n] = int(style.mode)
                 self.finish[n] = _FINISH_CODE[p.effective_finish]
-                self.on_feature[n] = int(style.on_lips)
+                self.base[n] = int(style.base)
                 self.color[n] = srgb_to_linear(color)
                 self.opacity[n] = style.opacity * item.intensity
                 n += 1
@@ -183,7 +192,7 @@ class _Layers:
         set_array(program, "u_layer", self.layer)
         set_array(program, "u_mode", self.mode)
         set_array(program, "u_finish", self.finish)
-        set_array(program, "u_on_feature", self.on_feature)
+        set_array(program, "u_base", self.base)
         set_array(program, "u_color", self.color)
         set_array(program, "u_opacity", self.opacity)
 

@@ -34,7 +34,8 @@ def set_matrix(program: moderngl.Program, name: str, matrix: NDArray[np.floating
 
 def set_array(program: moderngl.Program, name: str, values: NDArray[np.generic]) -> None:
     """Write a numpy array (its dtype matching the GLSL type, e.g. int32 for ``int[]``,
-    float32 ``(N, 3)`` for ``vec3[]``, every element) into a uniform array, if active."""
+    float32 ``(N, 3)`` for ``vec3[]``) into a uniform array, if active: as many leading
+    elements as the compiled program keeps (it may drop an array's unused tail)."""
     member = _member(program, name)
     if member is not None:
-        member.write(np.ascontiguousarray(values).tobytes())
+        member.write(np.ascontiguousarray(values[: member.array_length]).tobytes())
