@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 
 import moderngl
 import numpy as np
 from numpy.typing import NDArray
 
 from tryon.catalog.makeup import MakeupParams
-from tryon.render.makeup_regions import MASK_SIZE, Layer, region_masks
+from tryon.render.makeup_regions import MASK_SIZE, Layer, region_masks, triangle_layers
 from tryon.render.passes import (
     DrawContext,
     PassFace,
@@ -42,7 +43,9 @@ __all__ = ["MAX_LAYERS", "MakeupPass", "WornMakeup", "srgb_to_linear"]
 #: Most layers one face wears at once (a look of 16 eyeshadows of 3 zones each).
 MAX_LAYERS = 48
 #: Toward the light, camera space: above and in front of the face.
-_LIGHT_TUPLE = (0.0, 0.55 / float(np.hypot(0.55, 1.0)), 1.0 / float(np.hypot(0.55, 1.0)))
+_LIGHT = (0.0, 0.55 / float(np.hypot(0.55, 1.0)), 1.0 / float(np.hypot(0.55, 1.0)))
+#: Draws per face for its skin layers, at most (see ``_grouping``).
+_MAX_GROUPS = 10
 #: Pixels of margin around the face mesh's projection.
 _MARGIN_PX = 2
 #: Bare skin where the face's reference colour is read (cheeks, forehead, glabella).
@@ -155,46 +158,89 @@ class WornMakeup:
         return ((_AREA_LAYER[p.area], p.color),)
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One layer to draw: a mask layer (None: the irises) and how it is painted."""
+
+    layer: Layer | None
+    mode: Mode
+    finish: int
+    base: Base
+    color: tuple[float, float, float]  # linear RGB
+    opacity: float
+
+
+def _entries(items: Sequence[WornMakeup]) -> list[_Entry]:
+    """The items' layers in look order (intensity 0: none), at most MAX_LAYERS."""
+    out = []
+    for item in items:
+        if item.intensity <= 0.0:
+            continue
+        p = item.params
+        style = _STYLES[p.area]
+        for layer, color in item.layers():
+            out.append(
+                _Entry(
+                    layer,
+                    style.mode,
+                    _FINISH_CODE[p.effective_finish],
+                    style.base,
+                    srgb_to_linear(color),
+                    style.opacity * item.intensity,
+                )
+            )
+    return out[:MAX_LAYERS]
+
+
+def _finish_defines(entries: Sequence[_Entry]) -> dict[str, bool]:
+    """The finishes to compile in for ``entries`` (matte costs nothing)."""
+    present = {e.finish for e in entries}
+    return {name.upper(): code in present for name, code in _FINISH_CODE.items() if code}
+
+
 class _Layers:
-    """Preallocated per-layer uniform arrays of one draw."""
+    """The per-layer uniform arrays of one draw (GLSL arrays of MAX_LAYERS), filled once."""
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.layer = np.zeros(MAX_LAYERS, np.int32)
-        self.mode = np.zeros(MAX_LAYERS, np.int32)
-        self.finish = np.zeros(MAX_LAYERS, np.int32)
-        self.base = np.zeros(MAX_LAYERS, np.int32)
-        self.color = np.zeros((MAX_LAYERS, 3), np.float32)
-        self.opacity = np.zeros(MAX_LAYERS, np.float32)
-
-    def fill(self, items: Sequence[WornMakeup]) -> None:
-        """The items' layers in look order (intensity 0: none)."""
-        n = 0
-        for item in items:
-            if item.intensity <= 0.0:
-                continue
-            p = item.params
-            style = _STYLES[p.area]
-            for layer, color in item.layers():
-                if n == MAX_LAYERS:
-                    break
-                self.layer[n] = -1 if layer is None else int(layer)
-                self.mode[n] = int(style.mode)
-                self.finish[n] = _FINISH_CODE[p.effective_finish]
-                self.base[n] = int(style.base)
-                self.color[n] = srgb_to_linear(color)
-                self.opacity[n] = style.opacity * item.intensity
-                n += 1
-        self.count = n
+    def __init__(self, entries: Sequence[_Entry]) -> None:
+        self.count = len(entries)
+        self.kind = np.zeros((MAX_LAYERS, 4), np.int32)
+        self.paint = np.zeros((MAX_LAYERS, 4), np.float32)
+        for i, e in enumerate(entries):
+            layer = -1 if e.layer is None else int(e.layer)
+            self.kind[i] = (layer, int(e.mode), e.finish, int(e.base))
+            self.paint[i] = (*e.color, e.opacity)
 
     def write(self, program: moderngl.Program) -> None:
         set_uniform(program, "u_count", self.count)
-        set_array(program, "u_layer", self.layer)
-        set_array(program, "u_mode", self.mode)
-        set_array(program, "u_finish", self.finish)
-        set_array(program, "u_base", self.base)
-        set_array(program, "u_color", self.color)
-        set_array(program, "u_opacity", self.opacity)
+        set_array(program, "u_kind", self.kind)
+        set_array(program, "u_paint", self.paint)
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """Skin triangles touched by the same layers: a range of the plan's index buffer."""
+
+    first: int
+    count: int
+    layers: _Layers
+    program: moderngl.Program
+    vao: moderngl.VertexArray
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How one look's skin layers are drawn: the skin triangles that any of its layers
+    touches, sorted into groups by the layers touching them (each fragment then loops over
+    its own group's layers only), in one index buffer."""
+
+    ibo: moderngl.Buffer
+    groups: tuple[_Group, ...]
+    #: The vertices of the triangles drawn (what the pass's box must hold).
+    vertex_ids: NDArray[np.int32]
+
+    def objects(self) -> tuple[moderngl.Buffer | moderngl.VertexArray, ...]:
+        vaos = {id(g.vao): g.vao for g in self.groups}
+        return (self.ibo, *vaos.values())
 
 
 @dataclass(slots=True)
@@ -204,8 +250,8 @@ class _FaceDraw:
     mesh: NDArray[np.float32]  # (478, 6): camera-space position and normal
     skin_points: NDArray[np.int32]  # (8, 2)
     lip_points: NDArray[np.int32]  # (4, 2)
-    skin_layers: list[WornMakeup]
-    contacts: list[WornMakeup]
+    plan: _Plan | None
+    contacts: _Layers | None
     irises: list[tuple[NDArray[np.float64], float, NDArray[np.int32]]]  # per eye
 
 
@@ -226,37 +272,79 @@ def _vertex_normals(
     return normals
 
 
+@lru_cache(maxsize=16)
+def _grouping(layers: tuple[int, ...]) -> list[tuple[NDArray[np.intp], NDArray[np.bool_]]]:
+    """The skin triangles that ``layers`` (mask layers in look order) touch, in groups:
+    each group's triangles (indices into the skin triangles) and which of the layers it
+    draws. Triangles touched by the same layers start in one group; then the pair of groups
+    whose merging adds the least fragment work (UV area times layers looped over) is merged,
+    until at most ``_MAX_GROUPS`` draws remain."""
+    canonical = load_canonical_face()
+    skin = _skin_triangles()
+    touches = triangle_layers()[skin][:, list(layers)]
+    uv = canonical.uvs[canonical.triangles[skin]].astype(np.float64)
+    edge1, edge2 = uv[:, 1] - uv[:, 0], uv[:, 2] - uv[:, 0]
+    area = 0.5 * np.abs(edge1[:, 0] * edge2[:, 1] - edge1[:, 1] * edge2[:, 0])
+    found: dict[bytes, list[int]] = {}
+    for t, key in enumerate(np.packbits(touches, axis=1)):
+        if touches[t].any():
+            found.setdefault(key.tobytes(), []).append(t)
+    groups = [(np.array(tris), touches[tris[0]]) for tris in found.values()]
+    sizes = [float(area[tris].sum()) for tris, _ in groups]
+    while len(groups) > _MAX_GROUPS:
+        best: tuple[float, int, int] | None = None
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                union = int((groups[i][1] | groups[j][1]).sum())
+                extra = (sizes[i] + sizes[j]) * union
+                extra -= sizes[i] * int(groups[i][1].sum()) + sizes[j] * int(groups[j][1].sum())
+                if best is None or extra < best[0]:
+                    best = (extra, i, j)
+        assert best is not None
+        _, i, j = best
+        merged = (np.concatenate([groups[i][0], groups[j][0]]), groups[i][1] | groups[j][1])
+        size = sizes[i] + sizes[j]
+        for k in (j, i):
+            del groups[k], sizes[k]
+        groups.append(merged)
+        sizes.append(size)
+    return groups
+
+
+@lru_cache(maxsize=1)
+def _skin_triangles() -> NDArray[np.bool_]:
+    """Which canonical triangles are skin (not closing the eyes or the mouth)."""
+    openings = opening_masks(load_canonical_face().triangles)
+    skin: NDArray[np.bool_] = ~(openings["mouth"] | openings["right_eye"] | openings["left_eye"])
+    return skin
+
+
 class MakeupPass(RenderPass[WornMakeup]):
-    """Draws :class:`WornMakeup` on the face image (masks uploaded on first use)."""
+    """Draws :class:`WornMakeup` on the face image (masks uploaded on first use; a look's
+    plan made when it is first worn and kept while it is among the last few worn)."""
 
     stages = (Stage.FACE_IMAGE,)
+    #: Looks whose plans are kept (beyond this all are dropped and remade on demand).
+    MAX_PLANS = 8
 
     def __init__(self, resources: PassResources) -> None:
         super().__init__(resources)
         canonical = load_canonical_face()
         triangles = canonical.triangles
         openings = opening_masks(triangles)
-        skin = ~(openings["mouth"] | openings["right_eye"] | openings["left_eye"])
         self._triangles = triangles
-        self._face_program = self.programs.get("makeup", "makeup")
         self._contacts_program = self.programs.get("makeup", "makeup", {"CONTACTS": True})
         ctx = self.ctx
         self._masks: moderngl.TextureArray | None = None
         self._mesh_vbo = ctx.buffer(reserve=canonical.vertices.size * 2 * 4, dynamic=True)
         self._uv_vbo = ctx.buffer(np.ascontiguousarray(canonical.uvs, dtype=np.float32))
-        self._skin_ibo = ctx.buffer(np.ascontiguousarray(triangles[skin], dtype=np.int32))
-        self._eye_ibos = [
-            ctx.buffer(np.ascontiguousarray(triangles[openings[eye]], dtype=np.int32))
-            for eye in ("right_eye", "left_eye")
-        ]
-        self._face_vao = self._mesh_vao(self._face_program, self._skin_ibo)
+        eyes = [triangles[openings[eye]] for eye in ("right_eye", "left_eye")]
+        self._eye_ibos = [ctx.buffer(np.ascontiguousarray(e, dtype=np.int32)) for e in eyes]
         self._eye_vaos = [self._mesh_vao(self._contacts_program, ibo) for ibo in self._eye_ibos]
-        self._eye_vertex_ids = [
-            np.unique(triangles[openings[eye]]) for eye in ("right_eye", "left_eye")
-        ]
-        self._swatch_programs: dict[bool, moderngl.Program] = {}
-        self._swatch_vaos: dict[bool, moderngl.VertexArray] = {}
-        self._layers = _Layers()
+        self._eye_vertex_ids = [np.unique(e) for e in eyes]
+        self._plans: dict[tuple[WornMakeup, ...], _Plan] = {}
+        self._swatch_programs: dict[tuple[bool, int], moderngl.Program] = {}
+        self._swatch_vaos: dict[tuple[bool, int], moderngl.VertexArray] = {}
         self._draws: list[_FaceDraw] = []
 
     # ------------------------------------------------------------------ RenderPass
@@ -268,9 +356,10 @@ class MakeupPass(RenderPass[WornMakeup]):
         boxes: list[NDArray[np.float64]] = []
         for f in faces:
             worn = [i for i in f.items if i.intensity > 0.0]
-            skin = [i for i in worn if i.params.area != "contacts"]
-            contacts = [i for i in worn if i.params.area == "contacts"]
-            if not skin and not contacts:
+            skin = tuple(i for i in worn if i.params.area != "contacts")
+            contacts = _entries([i for i in worn if i.params.area == "contacts"])
+            plan = self._plan(skin) if skin else None
+            if (plan is None or not plan.groups) and not contacts:
                 continue
             vertices = f.face.vertices
             if (vertices[:, 2] > -0.01).any():  # at or behind the camera: nothing sensible
@@ -283,12 +372,15 @@ class MakeupPass(RenderPass[WornMakeup]):
                     mesh=np.ascontiguousarray(mesh, dtype=np.float32),
                     skin_points=self._pixels(px[list(_SKIN_POINTS)], camera),
                     lip_points=self._pixels(lips, camera),
-                    skin_layers=skin,
-                    contacts=contacts,
+                    plan=plan,
+                    contacts=_Layers(contacts) if contacts else None,
                     irises=self._irises(px, camera) if contacts else [],
                 )
             )
-            boxes.append(px[: self._triangles.max() + 1])
+            if plan is not None:
+                boxes.append(px[plan.vertex_ids])
+            if contacts:
+                boxes += [px[ids] for ids in self._eye_vertex_ids]
         if not boxes:
             return None
         pts = np.concatenate(boxes)
@@ -310,50 +402,50 @@ class MakeupPass(RenderPass[WornMakeup]):
         offset = (dc.box[0], dc.box[1])
         frame.use(0)
         self._mask_texture().use(1)
-        for program in (self._face_program, self._contacts_program):
+        programs = {id(g.program): g.program for d in self._draws if d.plan for g in d.plan.groups}
+        programs[id(self._contacts_program)] = self._contacts_program
+        for program in programs.values():
             set_matrix(program, "u_projection", dc.projection)
             set_uniform(program, "u_frame", 0)
+            set_uniform(program, "u_masks", 1)
             set_uniform(program, "u_offset", offset)
-            set_uniform(program, "u_light", _LIGHT_TUPLE)
-        set_uniform(self._face_program, "u_masks", 1)
+            set_uniform(program, "u_light", _LIGHT)
         dc.ctx.enable(moderngl.DEPTH_TEST)
         dc.ctx.depth_func = "<="
         try:
             for d in self._draws:
                 self._mesh_vbo.write(d.mesh)
-                for program in (self._face_program, self._contacts_program):
+                for program in programs.values():
                     set_array(program, "u_skin_points", d.skin_points)
-                if d.skin_layers:
-                    set_array(self._face_program, "u_feature_points", d.lip_points)
-                    self._layers.fill(d.skin_layers)
-                    self._layers.write(self._face_program)
-                    self._face_vao.render(moderngl.TRIANGLES)
-                if d.contacts:
-                    self._draw_contacts(d, offset)
+                if d.plan is not None:
+                    self._draw_plan(d.plan, d.lip_points)
+                if d.contacts is not None:
+                    self._draw_contacts(d, d.contacts, offset)
         finally:
             dc.ctx.depth_func = "<"
             dc.ctx.disable(moderngl.DEPTH_TEST)
 
     def thumbnail(self, item: WornMakeup, dc: DrawContext) -> None:
-        """A round swatch of the item's colour and finish (eyeshadow: its lid colour;
+        """A round swatch of the item's colour and finish (eyeshadow: a sector per zone;
         contacts: an iris with its pupil)."""
-        iris = item.params.area == "contacts"
-        program = self._swatch_programs.get(iris)
+        entries = _entries([WornMakeup(item.params, 1.0)])
+        key = (item.params.area == "contacts", entries[0].finish)
+        program = self._swatch_programs.get(key)
         if program is None:
-            program = self.programs.get(
-                "fullscreen", "makeup", {"SWATCH": True, "SWATCH_IRIS": iris}
-            )
-            self._swatch_programs[iris] = program
-            self._swatch_vaos[iris] = self.ctx.vertex_array(program, [])
-        self._layers.fill([WornMakeup(item.params, 1.0)])
-        self._layers.write(program)
+            defines = {"SWATCH": True, "SWATCH_IRIS": key[0], **_finish_defines(entries)}
+            program = self.programs.get("fullscreen", "makeup", defines)
+            self._swatch_programs[key] = program
+            self._swatch_vaos[key] = self.ctx.vertex_array(program, [])
+        _Layers(entries).write(program)
         set_uniform(program, "u_size", float(dc.box[2]))
-        set_uniform(program, "u_light", _LIGHT_TUPLE)
-        self._swatch_vaos[iris].render(moderngl.TRIANGLES, vertices=3)
+        set_uniform(program, "u_light", _LIGHT)
+        self._swatch_vaos[key].render(moderngl.TRIANGLES, vertices=3)
 
     def objects(self) -> tuple[object, ...]:
-        objs: list[object] = [self._mesh_vbo, self._uv_vbo, self._skin_ibo, *self._eye_ibos]
-        objs += [self._face_vao, *self._eye_vaos, *self._swatch_vaos.values()]
+        objs: list[object] = [self._mesh_vbo, self._uv_vbo, *self._eye_ibos, *self._eye_vaos]
+        objs += list(self._swatch_vaos.values())
+        for plan in self._plans.values():
+            objs += list(plan.objects())
         if self._masks is not None:
             objs.append(self._masks)
         return tuple(objs)
@@ -361,12 +453,45 @@ class MakeupPass(RenderPass[WornMakeup]):
     def release(self) -> None:
         for obj in self.objects():
             obj.release()  # type: ignore[attr-defined]  # every object has release()
+        self._plans.clear()
         self._swatch_vaos.clear()
         self._swatch_programs.clear()
         self._masks = None
         self._draws = []
 
     # ------------------------------------------------------------------ internals
+
+    def _plan(self, items: tuple[WornMakeup, ...]) -> _Plan:
+        """The plan of a face's skin items (made on first use)."""
+        plan = self._plans.get(items)
+        if plan is not None:
+            return plan
+        if len(self._plans) >= self.MAX_PLANS:
+            for old in self._plans.values():
+                for obj in old.objects():
+                    obj.release()
+            self._plans.clear()
+        entries = _entries(items)
+        skin = self._triangles[_skin_triangles()]
+        layers = [int(e.layer) for e in entries if e.layer is not None]  # skin: all have one
+        ordered = _grouping(tuple(layers))
+        indices = np.concatenate([skin[tris] for tris, _ in ordered]) if ordered else skin[:0]
+        data = np.ascontiguousarray(indices, dtype=np.int32)
+        ibo = self.ctx.buffer(data) if data.size else self.ctx.buffer(reserve=4)
+        vaos: dict[int, moderngl.VertexArray] = {}
+        made = []
+        first = 0
+        for tris, on_group in ordered:
+            chosen = [e for e, on in zip(entries, on_group, strict=True) if on]
+            program = self.programs.get("makeup", "makeup", _finish_defines(chosen))
+            vao = vaos.get(id(program))
+            if vao is None:
+                vao = vaos[id(program)] = self._mesh_vao(program, ibo)
+            made.append(_Group(first, 3 * len(tris), _Layers(chosen), program, vao))
+            first += 3 * len(tris)
+        plan = _Plan(ibo, tuple(made), np.unique(indices))
+        self._plans[items] = plan
+        return plan
 
     def _mesh_vao(self, program: moderngl.Program, ibo: moderngl.Buffer) -> moderngl.VertexArray:
         return self.ctx.vertex_array(
@@ -410,10 +535,16 @@ class MakeupPass(RenderPass[WornMakeup]):
             out.append((center, radius, self._pixels(ring, camera)))
         return out
 
-    def _draw_contacts(self, d: _FaceDraw, offset: tuple[int, int]) -> None:
+    @staticmethod
+    def _draw_plan(plan: _Plan, lip_points: NDArray[np.int32]) -> None:
+        for group in plan.groups:
+            set_array(group.program, "u_feature_points", lip_points)
+            group.layers.write(group.program)
+            group.vao.render(moderngl.TRIANGLES, vertices=group.count, first=group.first)
+
+    def _draw_contacts(self, d: _FaceDraw, layers: _Layers, offset: tuple[int, int]) -> None:
         program = self._contacts_program
-        self._layers.fill(d.contacts)
-        self._layers.write(program)
+        layers.write(program)
         for vao, (center, radius, ring) in zip(self._eye_vaos, d.irises, strict=True):
             if radius < 0.5:
                 continue

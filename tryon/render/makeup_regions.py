@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from tryon.tracking.canonical import load_canonical_face
 from tryon.tracking.face_regions import CONTOURS
 
-__all__ = ["MASK_SIZE", "Layer", "region_masks"]
+__all__ = ["MASK_SIZE", "Layer", "region_masks", "triangle_layers"]
 
 #: Side of the square UV mask texture, texels.
 MASK_SIZE = 512
@@ -189,3 +189,22 @@ def region_masks() -> NDArray[np.uint8]:
     masks = np.ascontiguousarray(out.astype(np.uint8))
     masks.setflags(write=False)
     return masks
+
+
+@lru_cache(maxsize=1)
+def triangle_layers() -> NDArray[np.bool_]:
+    """``(T, len(Layer))``: which layers may touch each canonical triangle (a texel of the
+    bounding box of its UV footprint, grown by a texel for filtering, is non-zero).
+    Computed once, with summed-area tables; read-only."""
+    face = load_canonical_face()
+    nonzero = (region_masks() > 0).astype(np.int32)
+    table = np.zeros((len(Layer), MASK_SIZE + 1, MASK_SIZE + 1), dtype=np.int32)
+    table[:, 1:, 1:] = nonzero.cumsum(axis=1).cumsum(axis=2)
+    uv = face.uvs[face.triangles].astype(np.float64) * MASK_SIZE  # (T, 3, 2)
+    lo = np.clip(np.floor(uv.min(axis=1)).astype(int) - 1, 0, MASK_SIZE)
+    hi = np.clip(np.ceil(uv.max(axis=1)).astype(int) + 2, 0, MASK_SIZE)
+    (c0, r0), (c1, r1) = lo.T, hi.T
+    inside = table[:, r1, c1] - table[:, r0, c1] - table[:, r1, c0] + table[:, r0, c0]
+    out = np.ascontiguousarray((inside > 0).T)
+    out.setflags(write=False)
+    return out
