@@ -11,6 +11,9 @@ face, one renderer per row, RGB readback into a preallocated buffer):
 * ``glasses + makeup``: both; its difference from ``glasses`` is what makeup adds to a frame
   that is rendered anyway (target: at most 4 ms at 640x480).
 
+The machine is shared: the minimum is the best estimate of the cost when nothing else
+runs, the median and p95 show the contention.
+
 Engine rows: ``Engine.process`` fps (tracking, stabilising, geometry, rendering) on a gently
 swaying sequence, glasses alone and glasses with the shipped ``look-evening-glam`` look.
 Also prints the one-time cost of painting the region masks (first use per process).
@@ -96,8 +99,9 @@ def main() -> None:
     catalog = Catalog.default()
     glasses: list[Worn] = [WornEyewear(catalog.load_asset(GLASSES))]
     makeup = full_look()
-    rows: list[tuple[str, str, float, float]] = []
+    rows: list[tuple[str, str, float, float, float]] = []
     medians: dict[tuple[tuple[int, int], str], float] = {}
+    minima: dict[tuple[tuple[int, int], str], float] = {}
     for size in SIZES:
         frame = scene_frame(*size)
         face = track(frame)
@@ -106,9 +110,11 @@ def main() -> None:
             ("makeup", makeup),
             ("glasses + makeup", glasses + makeup),
         ):
-            med, p95 = stats(bench_render(frame, face, items, args.frames))
-            rows.append((f"{size[0]}x{size[1]}", label, med, p95))
+            ms = bench_render(frame, face, items, args.frames)
+            med, p95 = stats(ms)
+            rows.append((f"{size[0]}x{size[1]}", label, min(ms), med, p95))
             medians[size, label] = med
+            minima[size, label] = min(ms)
     fps: list[tuple[str, str, float]] = []
     for name, size, scale in (("640x480", (640, 480), 1.0), ("1280x720", (1280, 720), 1.5)):
         seq = sequence(size, scale, args.frames // 2 + 10)
@@ -124,17 +130,18 @@ def main() -> None:
     print(f"makeup: {len(makeup)} products, {args.frames} frames per render row")
     print(f"GL: {gl_name}; antialias {antialias}; load average {load} ({os.cpu_count()} CPUs)")
     print(f"region masks painted once in {paint_ms:.0f} ms")
-    print(f"{'size':>10} | {'render':<20} | {'median ms':>9} | {'p95 ms':>7} | {'fps':>6}")
-    print("-" * 66)
-    for size_s, label, med, p95 in rows:
-        print(f"{size_s:>10} | {label:<20} | {med:9.2f} | {p95:7.2f} | {1000 / med:6.0f}")
+    head = f"{'size':>10} | {'render':<20} | {'min ms':>7} | {'median ms':>9} | {'p95 ms':>7}"
+    print(head)
+    print("-" * len(head))
+    for size_s, label, low, med, p95 in rows:
+        print(f"{size_s:>10} | {label:<20} | {low:7.2f} | {med:9.2f} | {p95:7.2f}")
     for size in SIZES:
-        base = medians[size, "glasses"]
-        both = medians[size, "glasses + makeup"]
-        print(
-            f"{size[0]}x{size[1]}: makeup adds {both - base:.2f} ms to the glasses frame"
-            f" (glasses + makeup / glasses = {both / base:.2f})"
-        )
+        for name, table in (("min", minima), ("median", medians)):
+            base, both = table[size, "glasses"], table[size, "glasses + makeup"]
+            print(
+                f"{size[0]}x{size[1]} ({name}): makeup adds {both - base:.2f} ms to the glasses"
+                f" frame (glasses + makeup / glasses = {both / base:.2f})"
+            )
     print(f"{'size':>10} | {'Engine.process':<20} | {'fps':>6}")
     print("-" * 44)
     for name, label, value in fps:

@@ -138,7 +138,7 @@ def _mirror(mask: Mask) -> Mask:
 def _paint() -> dict[Layer, Mask]:
     lips = _fill(_points("lips_outer"))
     lips_in = _inward(lips, 2.5)
-    outline = _stroke([np.concatenate([_points("lips_outer"), _points("lips_outer")[:1]])], 5)
+    outline = _stroke([np.concatenate([_points("lips_outer"), _points("lips_outer")[:1]])], 7)
     eye_upper, lid_top = _points("eye_upper"), _points("lid_top")
     crease_top = _points("crease_top")
     lid = _blur(_fill(np.concatenate([eye_upper, lid_top[::-1]])), 3.0)
@@ -163,7 +163,7 @@ def _paint() -> dict[Layer, Mask]:
     foundation = face * (1.0 - _blur(lips, 3.0)) * (1.0 - 0.6 * brows)
     return {
         Layer.LIPS: lips_in,
-        Layer.LIP_LINER: _blur(outline, 1.0) * lips_in,
+        Layer.LIP_LINER: _blur(outline, 1.0) * _inward(lips, 1.0),
         Layer.LID: lid,
         Layer.CREASE: crease * (1.0 - 0.7 * lid),
         Layer.OUTER_CORNER: outer,
