@@ -321,3 +321,39 @@ def test_box_holds_what_is_drawn_clipped_to_the_frame(
         makeup.release()
         assets.release()
         programs.release()
+
+
+def test_engine_draws_a_catalog_look_in_its_order(tmp_path: Path, astronaut: Image) -> None:
+    """Looks from a catalog, expanded by the engine: the same two products stacked in the
+    two orders give different frames, and a look draws what its items draw in that order."""
+    import json
+
+    from tryon.catalog.catalog import Catalog
+    from tryon.catalog.look import Look
+    from tryon.engine import Engine, EngineOptions
+
+    common = {"brand": "tryon", "price": 9.0, "currency": "EUR", "category": "makeup"}
+    products = {
+        "deep-foundation": {**common, "makeup": {"area": "foundation", "color": "#4a2e20"}},
+        "pink-blush": {**common, "makeup": {"area": "blush", "color": "#e02060"}},
+    }
+    looks = {"base-first": ("deep-foundation", "pink-blush")}
+    looks["blush-first"] = looks["base-first"][::-1]
+    for pid, items in looks.items():
+        entries = [{"product": p, "intensity": 1.0} for p in items]
+        products[pid] = {**common, "category": "look", "look": {"items": entries}}
+    for pid, manifest in products.items():
+        (tmp_path / pid).mkdir()
+        data = {"id": pid, "name": pid, **manifest}
+        (tmp_path / pid / "product.json").write_text(json.dumps(data))
+    catalog = Catalog(tmp_path)
+
+    def frame(look: Look) -> Image:
+        with Engine(EngineOptions(), catalog=catalog) as engine:
+            return engine.process(astronaut, look, timestamp_ms=0).copy()
+
+    base_first = frame(Look.of("base-first"))
+    blush_first = frame(Look.of("blush-first"))
+    assert (base_first != blush_first).any(axis=2).sum() > 200
+    assert np.array_equal(base_first, frame(Look.of("deep-foundation", "pink-blush")))
+    assert not np.array_equal(base_first, astronaut)
