@@ -323,14 +323,17 @@ def test_box_holds_what_is_drawn_clipped_to_the_frame(
         programs.release()
 
 
-def test_engine_draws_a_catalog_look_in_its_order(tmp_path: Path, astronaut: Image) -> None:
-    """Looks from a catalog, expanded by the engine: the same two products stacked in the
-    two orders give different frames, and a look draws what its items draw in that order."""
+def test_a_catalog_look_draws_its_products_in_order(
+    tmp_path: Path, renderer: Renderer, astronaut: Image, astronaut_face: FaceGeometry
+) -> None:
+    """Looks from a catalog, expanded and made worn items as the engine does: the same two
+    products stacked in the two orders give different frames, and a look draws what its
+    items draw in that order."""
     import json
 
     from tryon.catalog.catalog import Catalog
     from tryon.catalog.look import Look
-    from tryon.engine import Engine, EngineOptions
+    from tryon.render.kinds import worn_item
 
     common = {"brand": "tryon", "price": 9.0, "currency": "EUR", "category": "makeup"}
     products = {
@@ -349,8 +352,11 @@ def test_engine_draws_a_catalog_look_in_its_order(tmp_path: Path, astronaut: Ima
     catalog = Catalog(tmp_path)
 
     def frame(look: Look) -> Image:
-        with Engine(EngineOptions(), catalog=catalog) as engine:
-            return engine.process(astronaut, look, timestamp_ms=0).copy()
+        items = tuple(
+            worn_item(catalog.get(i.product_id), catalog.asset_for(i.product_id), i.intensity)
+            for i in catalog.expand(look).items
+        )
+        return _render(renderer, astronaut, astronaut_face, *items)
 
     base_first = frame(Look.of("base-first"))
     blush_first = frame(Look.of("blush-first"))
