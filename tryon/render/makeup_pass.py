@@ -289,26 +289,22 @@ def _grouping(layers: tuple[int, ...]) -> list[tuple[NDArray[np.intp], NDArray[n
     for t, key in enumerate(np.packbits(touches, axis=1)):
         if touches[t].any():
             found.setdefault(key.tobytes(), []).append(t)
-    groups = [(np.array(tris), touches[tris[0]]) for tris in found.values()]
-    sizes = [float(area[tris].sum()) for tris, _ in groups]
-    while len(groups) > _MAX_GROUPS:
-        best: tuple[float, int, int] | None = None
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                union = int((groups[i][1] | groups[j][1]).sum())
-                extra = (sizes[i] + sizes[j]) * union
-                extra -= sizes[i] * int(groups[i][1].sum()) + sizes[j] * int(groups[j][1].sum())
-                if best is None or extra < best[0]:
-                    best = (extra, i, j)
-        assert best is not None
-        _, i, j = best
-        merged = (np.concatenate([groups[i][0], groups[j][0]]), groups[i][1] | groups[j][1])
-        size = sizes[i] + sizes[j]
-        for k in (j, i):
-            del groups[k], sizes[k]
-        groups.append(merged)
-        sizes.append(size)
-    return groups
+    members = [np.array(tris) for tris in found.values()]
+    on = np.array([touches[tris[0]] for tris in members], dtype=bool).reshape(-1, len(layers))
+    sizes = np.array([area[tris].sum() for tris in members], dtype=np.float64)
+    while len(members) > _MAX_GROUPS:
+        work = sizes * on.sum(axis=1)
+        union = (on[:, None, :] | on[None, :, :]).sum(axis=2)
+        extra = (sizes[:, None] + sizes[None, :]) * union - work[:, None] - work[None, :]
+        extra[np.tril_indices(len(members))] = np.inf
+        i, j = np.unravel_index(int(np.argmin(extra)), extra.shape)
+        members[i] = np.concatenate([members[i], members[j]])
+        on[i] |= on[j]
+        sizes[i] += sizes[j]
+        del members[j]
+        on = np.delete(on, j, axis=0)
+        sizes = np.delete(sizes, j)
+    return list(zip(members, on, strict=True))
 
 
 @lru_cache(maxsize=1)
