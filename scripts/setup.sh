@@ -42,7 +42,7 @@ py=${PYTHON:-python3.11}
 command -v "$py" >/dev/null || py=python3
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 extras=""
-[ "$want_test" = 1 ] && extras="[test,bench]"
+[ "$want_test" = 1 ] && extras="[test,bench,torch]"
 stamp=".venv/.tryon-installed${extras}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing tryon${extras} into .venv"
