@@ -468,11 +468,10 @@ async def _close_peer(pc: RTCPeerConnection, session_id: str) -> None:
     state = f"connection {pc.connectionState}, ICE {pc.iceConnectionState}"
     if await _bounded(pc.close(), f"session {session_id}: peer close ({state})"):
         return
-    transports: set[RTCIceTransport] = {
-        t.receiver.transport.transport for t in pc.getTransceivers()
-    }
+    dtls = [t.receiver.transport for t in pc.getTransceivers()]  # None on a half-made peer
     if pc.sctp is not None:
-        transports.add(pc.sctp.transport.transport)
+        dtls.append(pc.sctp.transport)
+    transports: set[RTCIceTransport] = {d.transport for d in dtls if d is not None}
     for ice in transports:
         await _bounded(ice.stop(), f"session {session_id}: ICE transport stop")
 
