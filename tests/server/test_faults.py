@@ -87,7 +87,9 @@ def namespaced_server() -> Iterator[tuple[netns.Netns, ServeProcess]]:
         pytest.skip(reason)
     with (
         netns.Netns() as ns,
-        ServeProcess(prefix=tuple(ns.command())) as server,  # default timeouts
+        # A short disconnect timeout: the slow connect of a lossy link must not count as
+        # "no video" (the connect timeout covers it).
+        ServeProcess("--disconnect-timeout", str(TIMEOUT_S), prefix=tuple(ns.command())) as server,
     ):
         yield ns, server
 
