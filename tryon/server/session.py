@@ -60,7 +60,7 @@ _CLOSE_STEP_TIMEOUT_S = 2.0
 #: Data-channel messages per second per session, and the burst allowed above that rate.
 MESSAGES_PER_S, MESSAGE_BURST = 20.0, 40
 #: ``rate-limited`` answers per second: past this a flood is dropped without an answer.
-_REFUSALS_PER_S = 5.0
+REFUSALS_PER_S = 5.0
 #: Snapshots per second per session (one at a time), and the burst allowed.
 SNAPSHOTS_PER_S, SNAPSHOT_BURST = 0.5, 2
 #: A snapshot is refused while this much is still queued on the data channel (a client
@@ -126,7 +126,7 @@ class Session:
         self._engine_failure = ""
         self._snapshots = snapshots
         self._messages = TokenBucket(MESSAGES_PER_S, MESSAGE_BURST)
-        self._refusals = TokenBucket(_REFUSALS_PER_S, _REFUSALS_PER_S)
+        self._refusals = TokenBucket(REFUSALS_PER_S, REFUSALS_PER_S)
         self._snapshot_bucket = TokenBucket(SNAPSHOTS_PER_S, SNAPSHOT_BURST)
         self._snapshot_task: asyncio.Future[None] | None = None
         self._look = Look()
