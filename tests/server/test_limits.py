@@ -11,6 +11,7 @@ OFFER = "\r\n".join(
         "s=-",
         "t=0 0",
         "m=video 9 UDP/TLS/RTP/SAVPF 96",
+        "a=mid:0",
         "a=ice-ufrag:abcd",
         "a=ice-pwd:abcdefghijklmnopqrstuv",
         "a=fingerprint:sha-256 00:11",
