@@ -30,6 +30,7 @@ from .peer import (
     edit_sdp,
     free_port,
     get,
+    metric,
     post_offer,
 )
 
@@ -50,6 +51,7 @@ def serve(*args: str) -> subprocess.CompletedProcess[str]:
         (["--ice-server", "http://stun.example"], "must start with stun:"),
         (["--allow-origin", "shop.example"], "expected an origin like https://"),
         (["--max-sessions", "0"], "max_sessions must be at least 1, got 0"),
+        (["--connect-timeout", "0"], "connect_timeout_s must be positive, got 0.0"),
     ],
 )
 def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
@@ -159,6 +161,8 @@ def test_sigterm_stops_a_server_stuck_with_half_open_peers(
         loop = asyncio.new_event_loop()
         shopper = loop.run_until_complete(load())
         assert json.loads(get(f"{url}/healthz")[2])["sessions"] == 4
+        # Peers that never connect cost no engine: only the shopper has a worker thread.
+        assert metric(url, "tryon_worker_threads") == 1
         started = time.monotonic()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)

@@ -120,7 +120,8 @@ class Session:
         ice = [RTCIceServer(s.url, s.username, s.credential) for s in config.ice_servers]
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
         self._engine_factory = engine_factory
-        #: The session's frame thread, started once the offer is answered.
+        #: The session's frame thread and engine, started once the peer is connected (a peer
+        #: that never connects costs no engine).
         self._executor: ThreadPoolExecutor | None = None
         self._engine: FrameEngine | None = None
         self._engine_failure = ""
@@ -163,9 +164,6 @@ class Session:
         except Exception as exc:  # aiortc raises anything on mutated SDP, even StopIteration
             detail = str(exc)[:200] or "no detail"
             raise Rejection(400, "bad-offer", f"{step} ({type(exc).__name__}: {detail})") from None
-        if self._engine_factory is not None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"tryon-session-{self.id}")
-            self._executor.submit(self._open_engine, self._engine_factory)
         log.info("session %s: answered", self.id)
         answer: RTCSessionDescription = self.pc.localDescription
         return answer
@@ -201,7 +199,8 @@ class Session:
         return frame
 
     async def _process(self, frame: VideoFrame) -> VideoFrame:
-        assert self._executor is not None
+        if self._executor is None:  # a frame before "connected" was reported: pass it on
+            return frame
         out, report = await self._loop.run_in_executor(
             self._executor, self._process_sync, frame, self._look
         )
@@ -361,6 +360,11 @@ class Session:
         elif state == "connected":
             self._connected.set()
             self._cancel_timer()
+            if self._engine_factory is not None and self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    1, thread_name_prefix=f"tryon-session-{self.id}"
+                )
+                self._executor.submit(self._open_engine, self._engine_factory)
 
     async def _watch(self) -> None:
         """Close the session when it is not connected within ``connect_timeout_s`` (a peer
