@@ -143,7 +143,7 @@ class Session:
         self._connected = asyncio.Event()
         self._closing = False
         self.closed = asyncio.Event()
-        self._watchdog = asyncio.ensure_future(self._watch())
+        self._watchdog: asyncio.Future[None] | None = asyncio.ensure_future(self._watch())
 
     # -- set-up -----------------------------------------------------------------------
 
@@ -415,7 +415,7 @@ class Session:
         self._closing = True
         try:
             self._cancel_timer()
-            if self._watchdog is not asyncio.current_task():
+            if self._watchdog is not None and self._watchdog is not asyncio.current_task():
                 self._watchdog.cancel()
             if self._snapshot_task is not None:
                 self._snapshot_task.cancel()
@@ -427,6 +427,14 @@ class Session:
                 await _bounded(engine, f"session {self.id}: engine close")
                 self._executor.shutdown(wait=False)
         finally:
+            # Break the cycles through aiortc's event listeners and the track's frame
+            # callback, so the peer, its codecs and their threads go when the session does,
+            # not at some later full garbage collection.
+            self.pc.remove_all_listeners()
+            if self._channel is not None:
+                self._channel.remove_all_listeners()
+            # A cancelled task keeps its traceback, whose frames hold this session.
+            self._channel = self._track = self._watchdog = None
             self._metrics.session_closed(self.stats)
             log.info(
                 "session %s: closed (%s) after %d frames, %d dropped",
