@@ -2,10 +2,12 @@
 and during the flood.
 
 The server runs as its own process (``tryon serve``, engine on); one aiortc client sends the
-astronaut at 640x480, 30 fps, and counts the composited frames it gets back: first quietly,
-then while flooding its data channel at each rate (garbage, 4000-deep JSON and snapshot
-requests in turn, as tests/server/peer.py's ``flood``). Target: >= 25 fps during a flood of
-150 messages a second.
+astronaut at 640x480, 30 fps, and counts the composited frames it gets back (and the
+server's frames in and out, from /metrics): first quietly, then while flooding its data
+channel at each rate (garbage, 4000-deep JSON and snapshot requests in turn, as
+tests/server/peer.py's ``flood``). Target: >= 25 fps during a flood of 150 messages a
+second. The flooding client shares the machine: on a loaded one its own sending and
+decoding cost frames too (compare "server in" with the camera's 30 fps).
 
 Usage: .venv/bin/python bench/bench_flood.py [--seconds 8] [--rates 50,150,500]
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "server"))
 
-from peer import AstronautTrack, connect, flood, frames_in, free_port
+from peer import AstronautTrack, Peer, connect, flood, frames_in, free_port, metric
 from skimage import data
 
 TRYON = str(Path(sys.executable).with_name("tryon"))
@@ -39,17 +41,33 @@ def wait_healthy(url: str) -> None:
     raise SystemExit("tryon serve did not answer in 60 s")
 
 
-async def measure(url: str, seconds: float, rates: list[float]) -> list[tuple[str, float, int]]:
+Row = tuple[str, float, float, float, int]
+
+
+async def window(url: str, peer: Peer, name: str, seconds: float, rate: float) -> Row:
+    """fps back at the client, fps in and out at the server, rate-limited answers."""
+    peer.frames.clear()
+    peer.messages.clear()
+    received, sent = (metric(url, f"tryon_frames_{k}_total") for k in ("received", "sent"))
+    start = time.monotonic()
+    during = flood(peer, rate, seconds) if rate else None
+    back = await frames_in(peer, seconds, during=during)
+    took = time.monotonic() - start
+    return (
+        name,
+        back / took,
+        (metric(url, "tryon_frames_received_total") - received) / took,
+        (metric(url, "tryon_frames_sent_total") - sent) / took,
+        sum(1 for m in peer.messages if m.get("code") == "rate-limited"),
+    )
+
+
+async def measure(url: str, seconds: float, rates: list[float]) -> list[Row]:
     peer = await connect(url, AstronautTrack(data.astronaut()))
     await peer.wait_frames(60)
-    rows = [("quiet", (await frames_in(peer, seconds)) / seconds, 0)]
+    rows = [await window(url, peer, "quiet", seconds, 0)]
     for rate in rates:
-        peer.frames.clear()
-        fps = (await frames_in(peer, seconds, during=flood(peer, rate, seconds))) / seconds
-        limited = sum(1 for m in peer.messages if m.get("code") == "rate-limited")
-        peer.messages.clear()
-        rows.append((f"flood {rate:g}/s", fps, limited))
-        peer.frames.clear()
+        rows.append(await window(url, peer, f"flood {rate:g}/s", seconds, rate))
         await asyncio.sleep(2)  # the buckets refill
     await peer.close()
     return rows
@@ -71,9 +89,14 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     quiet = rows[0][1]
-    print(f"{'data channel':<16} {'fps back':>9} {'vs quiet':>9} {'rate-limited':>13}")
-    for name, fps, limited in rows:
-        print(f"{name:<16} {fps:>9.1f} {fps / quiet:>9.2f} {limited:>13}")
+    print(
+        f"{'data channel':<16} {'fps back':>9} {'vs quiet':>9} {'server in':>10} "
+        f"{'server out':>11} {'rate-limited':>13}"
+    )
+    for name, back, got, sent, limited in rows:
+        print(
+            f"{name:<16} {back:>9.1f} {back / quiet:>9.2f} {got:>10.1f} {sent:>11.1f} {limited:>13}"
+        )
 
 
 if __name__ == "__main__":
