@@ -11,7 +11,7 @@ import socket
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,3 +238,27 @@ class HalfOpenPeer:
 
 def _attribute(lines: list[str], prefix: str) -> str:
     return next(line[len(prefix) :] for line in lines if line.startswith(prefix))
+
+
+#: What a hostile client floods the data channel with: garbage, deep nesting, snapshots.
+FLOOD_MESSAGES = ("{garbage", "[" * 4000 + "]" * 4000, '{"type": "snapshot", "id": "flood"}')
+
+
+async def flood(peer: Peer, per_second: float, seconds: float) -> int:
+    """Send :data:`FLOOD_MESSAGES` in turn at ``per_second`` for ``seconds``; the count sent."""
+    loop = asyncio.get_running_loop()
+    start, sent = loop.time(), 0
+    while (now := loop.time()) - start < seconds:
+        due = int((now - start) * per_second) + 1
+        while sent < due:
+            peer.channel.send(FLOOD_MESSAGES[sent % len(FLOOD_MESSAGES)])
+            sent += 1
+        await asyncio.sleep(1 / per_second)
+    return sent
+
+
+async def frames_in(peer: Peer, seconds: float, during: Awaitable[object] | None = None) -> int:
+    """Frames the peer received over ``seconds`` (while ``during`` runs, if given)."""
+    before = len(peer.frames)
+    await asyncio.gather(asyncio.sleep(seconds), *([during] if during is not None else []))
+    return len(peer.frames) - before

@@ -9,6 +9,8 @@ What each bad input gets:
 - SDP that makes aiortc raise (AttributeError, AssertionError, KeyError,
   ``RuntimeError: coroutine raised StopIteration``) while taking the offer or answering it:
   400 ``bad-offer`` naming the exception; the half-made peer is closed;
+- media sections without exactly one distinct, non-empty ``a=mid``: 400 ``bad-offer``
+  before aiortc sees them;
 - a peer that completes ICE but never DTLS: answered (200), then closed after the connect
   timeout, its slot free again.
 """
@@ -101,12 +103,10 @@ MUTATIONS: list[tuple[str, dict[str, object], str]] = [
     ("bogus a=setup", {"add_after": ("m=video", "a=setup:bogus")}, "(KeyError"),
     ("rtx without its codec", {"drop": "a=rtpmap:9"}, "coroutine raised StopIteration"),
     ("bogus a=ssrc", {"add_after": ("m=video", "a=ssrc:abc cname:x")}, "(ValueError"),
-    (
-        "no data channel section",
-        {"drop": "m=application"},
-        "the WebRTC stack could not answer it (AttributeError",
-    ),
-    ("truncated mid", {"drop": "a=mid:0", "add_after": ("m=video", "a=mid")}, "AttributeError"),
+    # Refused before aiortc sees them (aiortc would leave a dead task with a traceback).
+    ("empty second mid", {"add_after": ("m=video", "a=mid:")}, "must have one non-empty a=mid"),
+    ("no mid", {"drop": "a=mid:0"}, "media section 0 must have one non-empty a=mid, got []"),
+    ("same mid twice", {"drop": "a=mid:1", "add_after": ("m=application", "a=mid:0")}, "distinct"),
 ]
 
 

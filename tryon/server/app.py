@@ -7,6 +7,7 @@ included); the routes are described by ``openapi.json`` next to this module, ser
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import threading
@@ -67,6 +68,7 @@ def create_app(
     app.router.add_get("/", _page("index.html"))
     app.router.add_get("/embed", _page("embed.html"))
     app.router.add_get("/web/{path:.+}", _web_files())
+    app.on_startup.append(_quiet_task_failures)
     app.on_shutdown.append(_shutdown)
     return app
 
@@ -274,6 +276,26 @@ def _web_files() -> Handler:
         return web.FileResponse(files[name])
 
     return web_file
+
+
+async def _quiet_task_failures(app: web.Application) -> None:
+    """aiortc's own tasks fail on a hostile peer's leftovers ("Task exception was never
+    retrieved", with a traceback); the session is already refused or closed, so log one line
+    (the traceback only with debug logging): a client must not be able to flood the log."""
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if exc is None:
+            loop.default_exception_handler(context)
+            return
+        log.warning(
+            "background task failed: %s: %s",
+            type(exc).__name__,
+            exc,
+            exc_info=exc if log.isEnabledFor(logging.DEBUG) else None,
+        )
+
+    asyncio.get_running_loop().set_exception_handler(handle)
 
 
 async def _shutdown(app: web.Application) -> None:

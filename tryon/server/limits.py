@@ -126,4 +126,26 @@ def check_offer(payload: object) -> tuple[str, str]:
     for needed in ("a=fingerprint:", "a=ice-ufrag:", "a=ice-pwd:"):
         if not any(line.startswith(needed) for line in lines):
             raise Rejection(400, "bad-offer", f"SDP has no '{needed}' line")
+    _check_mids(lines)
     return sdp, kind
+
+
+def _check_mids(lines: list[str]) -> None:
+    """Each media section names itself once with a unique, non-empty ``a=mid:`` (what
+    browsers send; aiortc fails deep inside, leaving a dead task behind, on anything else)."""
+    mids: list[list[str]] = []
+    for line in lines:
+        if line.startswith("m="):
+            mids.append([])
+        elif mids and line.startswith("a=mid:"):
+            mids[-1].append(line[6:].strip())
+    for i, found in enumerate(mids):
+        if len(found) != 1 or not found[0]:
+            raise Rejection(
+                400,
+                "bad-offer",
+                f"media section {i} must have one non-empty a=mid, got {found[:3]!r}",
+            )
+    flat = [found[0] for found in mids]
+    if len(set(flat)) != len(flat):
+        raise Rejection(400, "bad-offer", f"media sections need distinct a=mid values, got {flat}")

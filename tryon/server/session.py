@@ -60,7 +60,7 @@ _CLOSE_STEP_TIMEOUT_S = 2.0
 #: Data-channel messages per second per session, and the burst allowed above that rate.
 MESSAGES_PER_S, MESSAGE_BURST = 20.0, 40
 #: ``rate-limited`` answers per second: past this a flood is dropped without an answer.
-_REFUSALS_PER_S = 5.0
+REFUSALS_PER_S = 5.0
 #: Snapshots per second per session (one at a time), and the burst allowed.
 SNAPSHOTS_PER_S, SNAPSHOT_BURST = 0.5, 2
 #: A snapshot is refused while this much is still queued on the data channel (a client
@@ -120,13 +120,14 @@ class Session:
         ice = [RTCIceServer(s.url, s.username, s.credential) for s in config.ice_servers]
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
         self._engine_factory = engine_factory
-        #: The session's frame thread, started once the offer is answered.
+        #: The session's frame thread and engine, started once the peer is connected (a peer
+        #: that never connects costs no engine).
         self._executor: ThreadPoolExecutor | None = None
         self._engine: FrameEngine | None = None
         self._engine_failure = ""
         self._snapshots = snapshots
         self._messages = TokenBucket(MESSAGES_PER_S, MESSAGE_BURST)
-        self._refusals = TokenBucket(_REFUSALS_PER_S, _REFUSALS_PER_S)
+        self._refusals = TokenBucket(REFUSALS_PER_S, REFUSALS_PER_S)
         self._snapshot_bucket = TokenBucket(SNAPSHOTS_PER_S, SNAPSHOT_BURST)
         self._snapshot_task: asyncio.Future[None] | None = None
         self._look = Look()
@@ -142,7 +143,7 @@ class Session:
         self._connected = asyncio.Event()
         self._closing = False
         self.closed = asyncio.Event()
-        self._watchdog = asyncio.ensure_future(self._watch())
+        self._watchdog: asyncio.Future[None] | None = asyncio.ensure_future(self._watch())
 
     # -- set-up -----------------------------------------------------------------------
 
@@ -163,9 +164,6 @@ class Session:
         except Exception as exc:  # aiortc raises anything on mutated SDP, even StopIteration
             detail = str(exc)[:200] or "no detail"
             raise Rejection(400, "bad-offer", f"{step} ({type(exc).__name__}: {detail})") from None
-        if self._engine_factory is not None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"tryon-session-{self.id}")
-            self._executor.submit(self._open_engine, self._engine_factory)
         log.info("session %s: answered", self.id)
         answer: RTCSessionDescription = self.pc.localDescription
         return answer
@@ -201,7 +199,8 @@ class Session:
         return frame
 
     async def _process(self, frame: VideoFrame) -> VideoFrame:
-        assert self._executor is not None
+        if self._executor is None:  # a frame before "connected" was reported: pass it on
+            return frame
         out, report = await self._loop.run_in_executor(
             self._executor, self._process_sync, frame, self._look
         )
@@ -361,6 +360,11 @@ class Session:
         elif state == "connected":
             self._connected.set()
             self._cancel_timer()
+            if self._engine_factory is not None and self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    1, thread_name_prefix=f"tryon-session-{self.id}"
+                )
+                self._executor.submit(self._open_engine, self._engine_factory)
 
     async def _watch(self) -> None:
         """Close the session when it is not connected within ``connect_timeout_s`` (a peer
@@ -411,7 +415,7 @@ class Session:
         self._closing = True
         try:
             self._cancel_timer()
-            if self._watchdog is not asyncio.current_task():
+            if self._watchdog is not None and self._watchdog is not asyncio.current_task():
                 self._watchdog.cancel()
             if self._snapshot_task is not None:
                 self._snapshot_task.cancel()
@@ -423,6 +427,14 @@ class Session:
                 await _bounded(engine, f"session {self.id}: engine close")
                 self._executor.shutdown(wait=False)
         finally:
+            # Break the cycles through aiortc's event listeners and the track's frame
+            # callback, so the peer, its codecs and their threads go when the session does,
+            # not at some later full garbage collection.
+            self.pc.remove_all_listeners()
+            if self._channel is not None:
+                self._channel.remove_all_listeners()
+            # A cancelled task keeps its traceback, whose frames hold this session.
+            self._channel = self._track = self._watchdog = None
             self._metrics.session_closed(self.stats)
             log.info(
                 "session %s: closed (%s) after %d frames, %d dropped",
