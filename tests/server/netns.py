@@ -36,6 +36,11 @@ def unavailable() -> str | None:
     for tool in ("ip", "iptables"):
         if shutil.which(tool) is None:
             return f"'{tool}' not found (Debian packages iproute2 and iptables)"
+    try:
+        with Netns() as ns:
+            _run(*ns.command("iptables", "-A", "OUTPUT", "-p", "udp", "-j", "NFQUEUE"))
+    except RuntimeError as exc:
+        return f"no network namespace with an NFQUEUE rule here: {exc}"
     return None
 
 
