@@ -100,7 +100,7 @@ def namespaced_server() -> Iterator[tuple[netns.Netns, ServeProcess]]:
         # One clean session first: the engine's and codecs' one-time allocations are made
         # before any memory is watched.
         warm = subprocess.run(
-            ns.command(*_client(server.url, seconds=4, warmup=1)),
+            ns.command(*_client(server.url, seconds=3, warmup=1)),
             capture_output=True,
             text=True,
             timeout=120,
@@ -125,7 +125,7 @@ def test_video_flows_under_loss_and_delay(
     namespaced_server: tuple[netns.Netns, ServeProcess], loss: float
 ) -> None:
     ns, server = namespaced_server
-    seconds, warmup = 8.0, 3.0
+    seconds, warmup = 6.0, 2.0
     with ns.impaired(loss, delay_ms=100) as impairer:
         client = subprocess.Popen(
             ns.command(*_client(server.url, seconds, warmup)), stdout=subprocess.PIPE, text=True
