@@ -20,7 +20,14 @@ from .peer import free_port, get
 TRYON = str(Path(sys.executable).with_name("tryon"))
 
 #: Options that let a fuzzer or a soak hammer one server from one address.
-OPEN_LIMITS = ("--max-sessions", "1000", "--offers-per-minute", "100000")
+OPEN_LIMITS = (
+    "--max-sessions",
+    "1000",
+    "--offers-per-minute",
+    "100000",
+    "--connecting-per-ip",
+    "1000",
+)
 
 
 @dataclass(frozen=True, slots=True)
