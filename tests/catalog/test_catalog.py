@@ -24,22 +24,23 @@ def shipped() -> Catalog:
     return Catalog.default()
 
 
+def _eyewear(catalog: Catalog) -> list[EyewearProduct]:
+    return [p for p in catalog.products() if isinstance(p, EyewearProduct)]
+
+
 def test_shipped_catalog(shipped: Catalog) -> None:
     assert shipped.problems == ()
-    products = shipped.products()
-    assert len({p.id for p in products}) == len(products)
-    glasses = [p for p in products if isinstance(p, EyewearProduct)]
-    assert len(glasses) >= 8
-    assert len({p.eyewear.size.marking for p in glasses}) >= 6
-    styles = {p.eyewear.style for p in glasses}
+    assert len({p.id for p in shipped.products()}) == len(shipped.products())
+    products = _eyewear(shipped)
+    assert len(products) >= 8
+    assert len({p.eyewear.size.marking for p in products}) >= 6
+    styles = {p.eyewear.style for p in products}
     assert {"round", "rectangle", "aviator", "cat-eye", "browline", "rimless"} <= styles
     assert shipped.root == data_dir("products")
 
 
 def test_every_shipped_product_is_true_to_size(shipped: Catalog) -> None:
-    for product in shipped.products():
-        if not isinstance(product, EyewearProduct):
-            continue
+    for product in _eyewear(shipped):
         asset = shipped.load_asset(product.id)
         size = product.eyewear.size
         lens = next(p for p in asset.primitives if p.node_path[-1] == "lens_left")
@@ -61,7 +62,7 @@ def test_shipped_glbs_pass_the_khronos_validator(shipped: Catalog) -> None:
     reason = khronos_unavailable_reason()
     if reason is not None:
         pytest.skip(f"Khronos glTF validator unavailable: {reason}")
-    paths = [shipped.folder(p.id) / p.model_file for p in shipped.products() if p.model_file]
+    paths = [shipped.folder(p.id) / p.eyewear.model for p in _eyewear(shipped)]
     results = run_khronos(paths)
     assert [(str(r.path), r.messages) for r in results if r.errors] == []
 
