@@ -52,6 +52,9 @@ _LINEAR_LUMINANCE = (
 ).astype(np.float32)
 #: The selfie segmentation's input side (it scales any image to this).
 _SELFIE_SIZE = 256
+#: Parses of faces out of view are kept (a face that comes back is carried at once) up to
+#: this many faces.
+_FACES_KEPT = 16
 #: Outer eye corners (image left, image right) for the crop's roll.
 _EYE_CORNERS = (33, 263)
 
@@ -181,10 +184,12 @@ def _refine_edges(grey: NDArray[np.float32], hair: NDArray[np.float32]) -> NDArr
 
 class _ParseWorker:
     """A thread that parses the latest submitted crops; a new submission replaces one that
-    has not started."""
+    has not started. The parser is used by one thread at a time (MediaPipe graphs are not
+    reentrant)."""
 
     def __init__(self, parser: FaceParser) -> None:
         self._parser = parser
+        self._parser_lock = threading.Lock()
         self._cond = threading.Condition()
         self._pending: list[_Crop] | None = None
         self._results: dict[int, _Parsed] = {}
@@ -202,9 +207,13 @@ class _ParseWorker:
         with self._cond:
             return dict(self._results)
 
-    def store(self, face_id: int, parsed: _Parsed) -> None:
+    def parse_now(self, crop: _Crop) -> _Parsed:
+        """Parse ``crop`` on the caller's thread and keep the result."""
+        with self._parser_lock:
+            parsed = _parse(self._parser, crop)
         with self._cond:
-            self._results[face_id] = parsed
+            self._results[crop.face_id] = parsed
+        return parsed
 
     def forget(self, keep: set[int] | None = None) -> None:
         with self._cond:
@@ -229,11 +238,13 @@ class _ParseWorker:
                 crops, self._pending = self._pending, None
             for crop in crops or []:
                 try:
-                    parsed = _parse(self._parser, crop)
+                    with self._parser_lock:
+                        parsed = _parse(self._parser, crop)
                 except Exception as exc:  # a failed parse keeps the last one; never crash
                     log.warning("hair parsing failed on a %dpx crop: %s", crop.pixels.shape[0], exc)
                     continue
-                self.store(crop.face_id, parsed)
+                with self._cond:
+                    self._results[crop.face_id] = parsed
                 self.parses += 1
 
 
@@ -284,10 +295,11 @@ class HairMatteStage:
             parsed = {c.face_id: _parse(self.parser, c) for c in crops}
         else:
             parsed = self._worker.results()
+            if len(parsed) > _FACES_KEPT:  # forget faces gone for good
+                self._worker.forget(keep={c.face_id for c in crops})
             for c in crops:
                 if c.face_id not in parsed:  # first sight: parse now, once
-                    parsed[c.face_id] = _parse(self.parser, c)
-                    self._worker.store(c.face_id, parsed[c.face_id])
+                    parsed[c.face_id] = self._worker.parse_now(c)
             self._worker.submit(crops)
         out = {}
         grey: NDArray[np.float32] | None = None
