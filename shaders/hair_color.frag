@@ -4,7 +4,8 @@
 // shadows stay); the dye sets the hue and the mean brightness. Styles: 0 solid, 1 highlights
 // (streaks of the second colour), 2 ombre (root colour fading to the tip colour along the
 // head's vertical axis), 3 balayage (an ombre painted in streaks). Writes alpha 0 (coverage
-// of products: the FXAA pass leaves these pixels alone); discards where there is no hair.
+// of products: the FXAA pass leaves these pixels alone; thumbnails draw the dye opaque);
+// discards where there is no hair.
 uniform sampler2D u_frame;
 uniform ivec2 u_offset;
 uniform sampler2D u_matte;
@@ -20,7 +21,7 @@ uniform vec2 u_axis_origin;    // frame pixels
 uniform vec2 u_axis;           // unit vector, root to tip, in the image
 uniform vec2 u_axis_span;      // root and tip positions along the axis, pixels
 uniform float u_strand_scale;  // streaks per pixel across the axis
-uniform float u_alpha_out;     // 0 on frames, 1 on thumbnails
+uniform float u_swatch;        // 1 on thumbnails: the dye itself, opaque (alpha 1)
 out vec4 f_color;
 
 vec3 to_linear(vec3 c) {
@@ -59,5 +60,6 @@ void main() {
     vec3 lin = to_linear(src);
     float gain = clamp(dye_lum / max(u_hair_lum, 1e-4), 0.25, 6.0);
     vec3 coloured = clamp(dye / dye_lum * lum(lin) * gain, 0.0, 1.0);
-    f_color = vec4(to_srgb(mix(lin, coloured, a)), u_alpha_out);
+    if (u_swatch > 0.5) coloured = dye;
+    f_color = vec4(to_srgb(mix(lin, coloured, a)), u_swatch);
 }

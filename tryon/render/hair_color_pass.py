@@ -174,7 +174,7 @@ class HairColorPass(RenderPass[WornHairColor]):
                 set_uniform(self.program, "u_axis", d.axis)
                 set_uniform(self.program, "u_axis_span", d.span)
                 set_uniform(self.program, "u_strand_scale", d.strand_scale)
-                set_uniform(self.program, "u_alpha_out", 0.0)
+                set_uniform(self.program, "u_swatch", 0.0)
                 self.vao.render(moderngl.TRIANGLES, vertices=3)
         finally:
             fbo.scissor = (0, 0, bw, bh)
@@ -215,7 +215,7 @@ class HairColorPass(RenderPass[WornHairColor]):
         set_uniform(self.program, "u_axis", (0.0, 1.0))
         set_uniform(self.program, "u_axis_span", (0.0, float(h)))
         set_uniform(self.program, "u_strand_scale", _STREAKS_PER_FACE / w)
-        set_uniform(self.program, "u_alpha_out", 1.0)
+        set_uniform(self.program, "u_swatch", 1.0)
         self.vao.render(moderngl.TRIANGLES, vertices=3)
 
     def objects(self) -> tuple[object, ...]:
