@@ -5,7 +5,9 @@ else the selfie fallback; both must pass)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -14,7 +16,7 @@ from face_set import FacePhoto
 from numpy.typing import NDArray
 
 from tryon.catalog.look import Look, LookItem
-from tryon.engine import Engine
+from tryon.engine import Engine, EngineOptions
 from tryon.segmentation.hair_matte import FaceMatte
 
 #: One-face photos of different skin tones (ids carry the tag).
@@ -123,3 +125,28 @@ def test_styles_draw_root_and_tip_differently(
     # Warm second colours (caramel, orange, sand) raise red over blue on part of the hair.
     warmth = (region[:, 0] - region[:, 2]) - (source[:, 0] - source[:, 2])
     assert np.percentile(warmth, 90) > 8, f"{product}: no second colour drawn"
+
+
+@pytest.mark.slow
+def test_fallback_engine_recolours_and_says_so(
+    frames: dict[str, tuple[str, NDArray[np.uint8]]],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With the checkpoint path pointing at nothing, the engine uses the selfie fallback,
+    logs that it does, and still recolours the hair (the face is left alone)."""
+    tag, frame = frames[PHOTOS[0]]
+    caplog.set_level(logging.INFO, logger="tryon.segmentation.hair_matte")
+    with Engine(EngineOptions(hair_model=tmp_path / "missing.pth")) as engine:
+        out = engine.process(frame, Look.of("hair-electric-blue"))
+        matte = _matte(engine, frame)
+        face = _lower_face(frame, engine)
+    assert "hair matte: selfie fallback (no checkpoint at" in caplog.text
+    x, y, w, h = matte.box
+    hair = np.zeros(frame.shape[:2], bool)
+    hair[y : y + h, x : x + w] = matte.hair > 200
+    assert hair.sum() > 500, f"{tag}: the fallback found almost no hair"
+    shift = out[..., 2].astype(int) - out[..., 0] - (frame[..., 2].astype(int) - frame[..., 0])
+    assert float(np.median(shift[hair])) > 20, f"{tag}: hair not recoloured by the fallback"
+    diff = np.abs(out.astype(np.int16) - frame.astype(np.int16)).max(axis=2)
+    assert np.percentile(diff[face], 99) <= 2, f"{tag}: the fallback changed the face"
