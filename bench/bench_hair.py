@@ -70,7 +70,7 @@ def _mask(stage: HairMatteStage, frame: NDArray[np.uint8], face: FaceGeometry) -
     matte = stage.update(frame, [face])[face.observation.face_id]
     full = np.zeros(frame.shape[:2], bool)
     x, y, w, h = matte.box
-    full[y : y + h, x : x + w] = matte.hair > 127
+    full[y : y + h, x : x + w] = matte.in_box() > 0.5
     return full
 
 

@@ -9,8 +9,9 @@
 uniform sampler2D u_frame;
 uniform ivec2 u_offset;
 uniform sampler2D u_matte;
-uniform ivec2 u_matte_origin;
-uniform ivec2 u_matte_size;    // the matte's texels in use (the texture may be larger)
+uniform vec2 u_matte_origin;   // frame position of the matte's texel (0, 0)
+uniform float u_matte_scale;   // matte texels per frame pixel
+uniform vec2 u_matte_size;     // the matte's texels in use (the texture may be larger)
 uniform vec3 u_root;           // linear RGB
 uniform vec3 u_tip;            // linear RGB
 uniform int u_style;
@@ -40,10 +41,10 @@ float noise(float x) {
 
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy) + u_offset;
-    ivec2 m = p - u_matte_origin;
-    ivec2 size = u_matte_size;
-    if (any(lessThan(m, ivec2(0))) || any(greaterThanEqual(m, size))) discard;
-    float a = texelFetch(u_matte, m, 0).r * u_intensity;
+    vec2 m = (vec2(p) - u_matte_origin) * u_matte_scale;  // texel centres at integers
+    if (any(lessThan(m, vec2(-0.5))) || any(greaterThan(m, u_matte_size - 0.5))) discard;
+    vec2 uv = (clamp(m, vec2(0.0), u_matte_size - 1.0) + 0.5) / vec2(textureSize(u_matte, 0));
+    float a = texture(u_matte, uv).r * u_intensity;
     if (a <= 0.0) discard;
     vec3 src = texelFetch(u_frame, p, 0).rgb;
     vec2 d = vec2(p) + 0.5 - u_axis_origin;

@@ -84,13 +84,13 @@ def test_recolour_changes_hair_only(
     x, y, w, h = matte.box
     diff = np.abs(out.astype(np.int16) - frame.astype(np.int16)).max(axis=2)
     hair = np.zeros(frame.shape[:2], bool)
-    hair[y : y + h, x : x + w] = matte.hair > 200
+    hair[y : y + h, x : x + w] = matte.in_box() > 0.8
     assert hair.sum() > 500, f"{pid} ({tag}): almost no hair found ({hair.sum()} px)"
     # Electric blue on any natural hair moves the blue channel against the red one.
     shift = out[..., 2].astype(int) - out[..., 0] - (frame[..., 2].astype(int) - frame[..., 0])
     assert float(np.median(shift[hair])) > 20, f"{pid} ({tag}): hair not recoloured"
     not_hair = np.ones(frame.shape[:2], bool)
-    not_hair[y : y + h, x : x + w] = matte.hair == 0
+    not_hair[y : y + h, x : x + w] = matte.in_box() == 0
     assert diff[not_hair].max() <= 2, f"{pid} ({tag}): background changed"
     face = _lower_face(frame, engine)
     assert np.percentile(diff[face], 99) <= 2, f"{pid} ({tag}): face changed"
@@ -119,7 +119,7 @@ def test_styles_draw_root_and_tip_differently(
     styled = engine.process(frame, Look.of(product)).copy()
     matte = _matte(engine, frame)
     x, y, w, h = matte.box
-    hair = matte.hair > 200
+    hair = matte.in_box() > 0.8
     region = styled[y : y + h, x : x + w][hair].astype(np.float64)
     source = frame[y : y + h, x : x + w][hair].astype(np.float64)
     # Warm second colours (caramel, orange, sand) raise red over blue on part of the hair.
@@ -144,7 +144,7 @@ def test_fallback_engine_recolours_and_says_so(
     assert "hair matte: selfie fallback (no checkpoint at" in caplog.text
     x, y, w, h = matte.box
     hair = np.zeros(frame.shape[:2], bool)
-    hair[y : y + h, x : x + w] = matte.hair > 200
+    hair[y : y + h, x : x + w] = matte.in_box() > 0.8
     assert hair.sum() > 500, f"{tag}: the fallback found almost no hair"
     shift = out[..., 2].astype(int) - out[..., 0] - (frame[..., 2].astype(int) - frame[..., 0])
     assert float(np.median(shift[hair])) > 20, f"{tag}: hair not recoloured by the fallback"

@@ -43,7 +43,7 @@ def _hair_above_face(stage: HairMatteStage, frame: NDArray[np.uint8]) -> tuple[f
     lm = faces[0].observation.landmarks[:, :2]
     full = np.zeros(frame.shape[:2], np.float32)
     x, y, w, h = matte.box
-    full[y : y + h, x : x + w] = matte.hair / 255.0
+    full[y : y + h, x : x + w] = matte.in_box()
     top = int(lm[:, 1].min())
     crown = full[max(0, top - 40) : top - 5, int(lm[:, 0].min()) : int(lm[:, 0].max())]
     nose = lm[1]
@@ -100,9 +100,9 @@ def test_bisenet_finds_hair_and_follows_motion(photo: NDArray[np.uint8]) -> None
         moved_faces = _faces(shifted)
         moved = stage.update(shifted, moved_faces)[moved_faces[0].observation.face_id]
 
-    def centre_x(m: NDArray[np.uint8], x0: int) -> float:
+    def centre_x(m: NDArray[np.float32], x0: int) -> float:
         cols = m.astype(np.float64).sum(0)
         return x0 + float((cols * np.arange(len(cols))).sum() / cols.sum())
 
-    dx = centre_x(moved.hair, moved.box[0]) - centre_x(first.hair, first.box[0])
+    dx = centre_x(moved.in_box(), moved.box[0]) - centre_x(first.in_box(), first.box[0])
     assert abs(dx - 24) < 4, f"the matte moved {dx:.1f} px for a 24 px shift"

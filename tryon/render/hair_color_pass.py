@@ -94,11 +94,12 @@ def _span(
 ) -> tuple[float, float]:
     """Root and tip positions along ``axis`` (pixels from ``origin``): the 2nd and 98th
     percentiles of the hair's pixels."""
-    x, y, _, _ = matte.box
-    ys, xs = np.nonzero(matte.hair[::4, ::4] > 127)
+    ys, xs = np.nonzero(matte.hair[::2, ::2] > 127)
     if len(xs) < 4:
         return (-1.0, 1.0)
-    along = (xs * 4.0 + x - origin[0]) * axis[0] + (ys * 4.0 + y - origin[1]) * axis[1]
+    fx = matte.origin[0] + xs * 2.0 / matte.scale
+    fy = matte.origin[1] + ys * 2.0 / matte.scale
+    along = (fx - origin[0]) * axis[0] + (fy - origin[1]) * axis[1]
     lo, hi = np.percentile(along, (2.0, 98.0))
     return (float(lo), float(max(hi, lo + 1.0)))
 
@@ -124,7 +125,7 @@ class HairColorPass(RenderPass[WornHairColor]):
                 return tex
             tex.release()
         tex = self.ctx.texture((max(need[0], 1), max(need[1], 1)), 1, alignment=1)
-        tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
         if index < len(self._textures):
             self._textures[index] = tex
         else:
@@ -140,7 +141,7 @@ class HairColorPass(RenderPass[WornHairColor]):
             item, matte = face.items[-1], face.matte
             if item.intensity <= 0.0 or matte is None or matte.hair_luminance is None:
                 continue
-            w, h = matte.box[2:]
+            h, w = matte.hair.shape
             tex = self._texture(len(self._draws), (w, h))
             tex.write(np.ascontiguousarray(matte.hair), viewport=(0, 0, w, h))
             axis = head_down_axis(face.face.rotation)
@@ -169,7 +170,9 @@ class HairColorPass(RenderPass[WornHairColor]):
             for d in self._draws:
                 mx, my, mw, mh = d.matte.box
                 fbo.scissor = (mx - bx, my - by, mw, mh)
-                self._set(d.item, d.texture, dc, (mx, my), (mw, mh), d.matte.hair_luminance or 1.0)
+                rows, cols = d.matte.hair.shape
+                self._set(d.item, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
+                set_uniform(self.program, "u_hair_lum", d.matte.hair_luminance or 1.0)
                 set_uniform(self.program, "u_axis_origin", d.origin)
                 set_uniform(self.program, "u_axis", d.axis)
                 set_uniform(self.program, "u_axis_span", d.span)
@@ -184,9 +187,9 @@ class HairColorPass(RenderPass[WornHairColor]):
         item: WornHairColor,
         texture: moderngl.Texture,
         dc: DrawContext,
-        origin: tuple[int, int],
+        origin: tuple[float, float],
+        scale: float,
         size: tuple[int, int],
-        hair_lum: float,
     ) -> None:
         if dc.frame.texture is None:
             raise RuntimeError("HairColorPass.draw() before the frame was uploaded")
@@ -197,20 +200,20 @@ class HairColorPass(RenderPass[WornHairColor]):
         set_uniform(p, "u_offset", dc.box[:2])
         set_uniform(p, "u_matte", _MATTE_UNIT)
         set_uniform(p, "u_matte_origin", origin)
-        set_uniform(p, "u_matte_size", size)
+        set_uniform(p, "u_matte_scale", scale)
+        set_uniform(p, "u_matte_size", (float(size[0]), float(size[1])))
         set_uniform(p, "u_root", item.root)
         set_uniform(p, "u_tip", item.tip)
         set_uniform(p, "u_style", _STYLES[item.style])
         set_uniform(p, "u_blend", item.blend)
         set_uniform(p, "u_intensity", item.intensity)
-        set_uniform(p, "u_hair_lum", hair_lum)
 
     def thumbnail(self, item: WornHairColor, dc: DrawContext) -> None:
         """A swatch: the dye over the whole square, root at the top, tip at the bottom."""
         _, _, w, h = dc.box
         tex = self._texture(len(self._draws), (w, h))
         tex.write(np.full((h, w), 255, np.uint8), viewport=(0, 0, w, h))
-        self._set(item, tex, dc, (0, 0), (w, h), 1.0)
+        self._set(item, tex, dc, (0.0, 0.0), 1.0, (w, h))
         set_uniform(self.program, "u_axis_origin", (0.0, 0.0))
         set_uniform(self.program, "u_axis", (0.0, 1.0))
         set_uniform(self.program, "u_axis_span", (0.0, float(h)))

@@ -50,8 +50,8 @@ _LINEAR_LUMINANCE = (
     np.where(_SRGB <= 0.04045, _SRGB / 12.92, ((_SRGB + 0.055) / 1.055) ** 2.4)[:, None]
     * np.array([0.2126, 0.7152, 0.0722])
 ).astype(np.float32)
-#: The selfie segmentation's input side (it scales any image to this).
-_SELFIE_SIZE = 256
+#: The matte grid's longest side, pixels (the parse has fewer; edges are refined on it).
+MATTE_SIDE = 256
 #: Parses of faces out of view are kept (a face that comes back is carried at once) up to
 #: this many faces.
 _FACES_KEPT = 16
@@ -139,30 +139,53 @@ class _Crop:
 
 @dataclass(frozen=True, slots=True)
 class FaceMatte:
-    """One face's hair matte in one frame: alpha over a box of the frame."""
+    """One face's hair matte in one frame: alpha on a grid over a box of the frame, at
+    ``scale`` matte pixels per frame pixel (at most ``MATTE_SIDE`` pixels a side)."""
 
     face_id: int
-    #: ``(x, y, w, h)`` in frame pixels.
+    #: ``(x, y, w, h)`` in frame pixels: every pixel the matte may cover.
     box: Box
-    #: ``(h, w)`` uint8 alpha (255: hair).
+    #: ``(h, w)`` uint8 alpha (255: hair); its pixel ``(0, 0)`` spans frame pixels from
+    #: ``origin`` for ``1 / scale``.
     hair: NDArray[np.uint8]
+    origin: tuple[float, float]
+    scale: float
     #: Mean linear-light luminance of the frame under the matte (None: no hair in view).
     hair_luminance: float | None
     _parsed: _Parsed
-    _box_to_crop: Affine
+    _grid_to_crop: Affine
 
-    def part(self, name: str) -> NDArray[np.float32]:
-        """``"skin"`` or ``"brows"`` over the same box, carried but not refined (for makeup
-        passes that must not paint over hair)."""
-        if name not in ("skin", "brows"):
-            raise ValueError(f"part must be 'skin' or 'brows', got {name!r}")
+    def frame_from_grid(self) -> Affine:
+        """``(2, 3)`` affine from matte pixel coordinates to frame pixel coordinates."""
+        return _grid(self.origin, self.scale)
+
+    def in_box(self, name: str = "hair") -> NDArray[np.float32]:
+        """``"hair"``, ``"skin"`` or ``"brows"`` in [0, 1] at frame resolution over
+        :attr:`box` (skin and brows carried but not refined: for makeup passes that must not
+        paint over hair)."""
+        if name not in ("hair", "skin", "brows"):
+            raise ValueError(f"name must be 'hair', 'skin' or 'brows', got {name!r}")
+        box_to_frame = _box_shift(self.box)
+        if name == "hair":
+            grid_from_box = _compose(_invert(self.frame_from_grid()), box_to_frame)
+            return _warp(self.hair.astype(np.float32) / 255.0, grid_from_box, self.box[2:])
         src: NDArray[np.float32] = getattr(self._parsed.parse, name)
-        return _warp(src, self._box_to_crop, self.box)
+        crop_from_box = _compose(
+            self._grid_to_crop, _compose(_invert(self.frame_from_grid()), box_to_frame)
+        )
+        return _warp(src, crop_from_box, self.box[2:])
 
 
-def _warp(src: NDArray[np.float32], dst_to_src: Affine, box: Box) -> NDArray[np.float32]:
+def _grid(origin: tuple[float, float], scale: float) -> Affine:
+    """Matte grid (pixel centres at +0.5) to frame, for a grid at ``origin`` and ``scale``."""
+    return np.array([[1.0 / scale, 0.0, origin[0]], [0.0, 1.0 / scale, origin[1]]])
+
+
+def _warp(
+    src: NDArray[np.float32], dst_to_src: Affine, size: tuple[int, int]
+) -> NDArray[np.float32]:
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    out = cv2.warpAffine(src, dst_to_src, (box[2], box[3]), flags=flags, borderValue=(0.0,))
+    out = cv2.warpAffine(src, dst_to_src, size, flags=flags, borderValue=(0.0,))
     return np.asarray(out, np.float32)
 
 
@@ -270,8 +293,8 @@ class HairMatteStage:
         self._worker = _ParseWorker(parser) if background else None
         self._sync: dict[int, _Parsed] = {}
         self._selfie = SelfieMatte()
-        #: Each face's last matte, the landmarks it was made for and its box.
-        self._previous: dict[int, tuple[NDArray[np.float32], NDArray[np.float32], Box]] = {}
+        #: Each face's last matte, the landmarks it was made for and its grid-to-frame map.
+        self._previous: dict[int, tuple[NDArray[np.float32], NDArray[np.float32], Affine]] = {}
 
     @classmethod
     def open(cls, checkpoint: Path | None = None, parse_size: int = 320) -> HairMatteStage:
@@ -302,14 +325,10 @@ class HairMatteStage:
                     parsed[c.face_id] = self._worker.parse_now(c)
             self._worker.submit(crops)
         out = {}
-        grey: NDArray[np.float32] | None = None
         for c in crops:
             box = face_box(c.crop_from_frame, self.parse_size, (w, h))
-            if box is None:
-                continue
-            if grey is None:
-                grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
-            out[c.face_id] = self._matte(frame, grey, c, parsed[c.face_id], box)
+            if box is not None:
+                out[c.face_id] = self._matte(frame, c, parsed[c.face_id], box)
         self._previous = {k: v for k, v in self._previous.items() if k in out}
         return out
 
@@ -352,59 +371,53 @@ class HairMatteStage:
             face.observation.face_id, landmarks, m, np.asarray(pixels, np.uint8), mask.astype(bool)
         )
 
-    def _person(self, pixels: NDArray[np.uint8]) -> NDArray[np.float32]:
-        """The selfie mask of ``pixels``, run at the model's own input size (256 px)."""
-        h, w = pixels.shape[:2]
-        scale = _SELFIE_SIZE / max(h, w)
-        if scale >= 1.0:
-            return self._selfie.matte(np.ascontiguousarray(pixels))
-        small = cv2.resize(pixels, (max(1, round(w * scale)), max(1, round(h * scale))))
-        mask = self._selfie.matte(np.ascontiguousarray(small))
-        return np.asarray(cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
-
-    def _matte(
-        self,
-        frame: NDArray[np.uint8],
-        grey: NDArray[np.float32],
-        crop: _Crop,
-        parsed: _Parsed,
-        box: Box,
-    ) -> FaceMatte:
-        now_from_then = similarity(parsed.landmarks, crop.landmarks)
-        box_to_crop = _compose(
-            parsed.crop_from_frame, _compose(_invert(now_from_then), _box_shift(box))
-        )
-        hair = _warp(parsed.parse.hair, box_to_crop, box)
-        hair = np.clip((hair - _UNSURE[0]) / (_UNSURE[1] - _UNSURE[0]), 0.0, 1.0)
+    def _matte(self, frame: NDArray[np.uint8], crop: _Crop, parsed: _Parsed, box: Box) -> FaceMatte:
         x, y, bw, bh = box
-        hair *= self._person(frame[y : y + bh, x : x + bw])
-        alpha = _refine_edges(grey[y : y + bh, x : x + bw], hair)
+        scale = min(1.0, MATTE_SIDE / max(bw, bh))
+        size = (max(2, round(bw * scale)), max(2, round(bh * scale)))
+        origin = (float(x), float(y))
+        frame_from_grid = _grid(origin, scale)
+        small = cv2.resize(frame[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_AREA)
+        pixels: NDArray[np.uint8] = np.ascontiguousarray(small, dtype=np.uint8)
+        now_from_then = similarity(parsed.landmarks, crop.landmarks)
+        grid_to_crop = _compose(
+            parsed.crop_from_frame, _compose(_invert(now_from_then), frame_from_grid)
+        )
+        hair = _warp(parsed.parse.hair, grid_to_crop, size)
+        hair = np.clip((hair - _UNSURE[0]) / (_UNSURE[1] - _UNSURE[0]), 0.0, 1.0)
+        hair *= self._selfie.matte(pixels)
+        grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+        alpha = _refine_edges(grey, hair)
         previous = self._previous.get(crop.face_id)
         if previous is not None:
-            last, last_landmarks, last_box = previous
+            last, last_landmarks, last_frame_from_grid = previous
             then_from_now = _invert(similarity(last_landmarks, crop.landmarks))
             carry = _compose(
-                _invert(_box_shift(last_box)), _compose(then_from_now, _box_shift(box))
+                _invert(last_frame_from_grid), _compose(then_from_now, frame_from_grid)
             )
-            alpha = BLEND_NEW * alpha + (1.0 - BLEND_NEW) * _warp(last, carry, box)
-        self._previous[crop.face_id] = (alpha, crop.landmarks, box)
+            alpha = BLEND_NEW * alpha + (1.0 - BLEND_NEW) * _warp(last, carry, size)
+        self._previous[crop.face_id] = (alpha, crop.landmarks, frame_from_grid)
         out = np.asarray(np.round(alpha * 255.0), np.uint8)
         out[out < _SNAP] = 0
+        luminance = _mean_luminance(pixels, out)
         rows, cols = np.flatnonzero(out.any(axis=1)), np.flatnonzero(out.any(axis=0))
         if len(rows):  # trim to the hair: the pass uploads and draws only that
-            r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
             out = np.ascontiguousarray(out[r0:r1, c0:c1])
-            box_to_crop = _compose(box_to_crop, _box_shift((int(c0), int(r0), 0, 0)))
-            frame_box = (x + int(c0), y + int(r0), int(c1 - c0), int(r1 - r0))
-        else:
-            frame_box = box
-        sub = out[::2, ::2].astype(np.float32)  # every 4th pixel is plenty for a mean
-        weight = float(sub.sum())
-        luminance = None
-        if weight > 0:
-            fx, fy, fw, fh = frame_box
-            px = frame[fy : fy + fh : 2, fx : fx + fw : 2]
-            lut = _LINEAR_LUMINANCE
-            lum = lut[px[..., 0], 0] + lut[px[..., 1], 1] + lut[px[..., 2], 2]
-            luminance = float((lum * sub).sum()) / weight
-        return FaceMatte(crop.face_id, frame_box, out, luminance, parsed, box_to_crop)
+            grid_to_crop = _compose(grid_to_crop, _box_shift((c0, r0, 0, 0)))
+            origin = (x + c0 / scale, y + r0 / scale)
+            fx0, fy0 = int(np.floor(origin[0])), int(np.floor(origin[1]))
+            fx1 = min(x + bw, int(np.ceil(x + c1 / scale)))
+            fy1 = min(y + bh, int(np.ceil(y + r1 / scale)))
+            box = (fx0, fy0, fx1 - fx0, fy1 - fy0)
+        return FaceMatte(crop.face_id, box, out, origin, scale, luminance, parsed, grid_to_crop)
+
+
+def _mean_luminance(pixels: NDArray[np.uint8], alpha: NDArray[np.uint8]) -> float | None:
+    """Mean linear luminance of ``pixels`` weighted by ``alpha`` (None if alpha is all 0)."""
+    weight = float(alpha.sum(dtype=np.float64))
+    if weight <= 0:
+        return None
+    lut = _LINEAR_LUMINANCE
+    lum = lut[pixels[..., 0], 0] + lut[pixels[..., 1], 1] + lut[pixels[..., 2], 2]
+    return float((lum * alpha).sum(dtype=np.float64)) / weight
