@@ -123,4 +123,5 @@ def open_parser(path: Path | None = None) -> ParserChoice:
         parser = BiSeNetParser(path)
     except ValueError as exc:
         return ParserChoice(SelfieParser(), f"selfie fallback ({exc})")
-    return ParserChoice(parser, f"bisenet on {parser.device.type} ({path}); {CHECKPOINT_LICENSE}")
+    terms = CHECKPOINT_LICENSE if path.name == CHECKPOINT_NAME else "your own checkpoint"
+    return ParserChoice(parser, f"bisenet on {parser.device.type} ({path}); {terms}")
