@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
+import moderngl
 import numpy as np
 import pytest
 from face_set import FacePhoto
@@ -18,6 +19,7 @@ from numpy.typing import NDArray
 from tests.headshot.helpers import SINGLE_FACES
 from tryon.catalog.look import Look, LookItem
 from tryon.engine import Engine, EngineOptions
+from tryon.render.renderer import Renderer
 from tryon.segmentation.hair_matte import FaceMatte
 
 #: One-face photos of different skin tones (ids carry the tag).
@@ -133,6 +135,7 @@ def test_styles_draw_root_and_tip_differently(
 
 @pytest.mark.slow
 def test_fallback_engine_recolours_and_says_so(
+    gl_ctx: moderngl.Context,
     frames: dict[str, tuple[str, NDArray[np.uint8]]],
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
@@ -141,7 +144,8 @@ def test_fallback_engine_recolours_and_says_so(
     logs that it does, and still recolours the hair (the face is left alone)."""
     tag, frame = frames[PHOTOS[0]]
     caplog.set_level(logging.INFO, logger="tryon.segmentation.hair_matte")
-    with Engine(EngineOptions(hair_model=tmp_path / "missing.pth")) as engine:
+    options = EngineOptions(hair_model=tmp_path / "missing.pth")
+    with Renderer(gl_ctx) as renderer, Engine(options, renderer=renderer) as engine:
         out = engine.process(frame, Look.of("hair-electric-blue"))
         matte = _matte(engine, frame)
         face = _lower_face(frame, engine)

@@ -65,6 +65,12 @@ def flipped_projection(camera: CameraIntrinsics) -> NDArray[np.float32]:
     return p
 
 
+def _has_edges(passes: Sequence[RenderPass[Any]]) -> bool:
+    """Whether a pass draws 3D parts, whose edges anti-aliasing smooths (passes on the face
+    image only blend into the photo: FXAA over them would cost much and change nothing)."""
+    return any(p.needs_occluder for p in passes)
+
+
 def _check_out(out: NDArray[np.uint8], shape: tuple[int, ...]) -> NDArray[np.uint8]:
     if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.shape != shape:
         got = f"{out.dtype} {out.shape}" if isinstance(out, np.ndarray) else type(out).__name__
@@ -157,7 +163,7 @@ class Renderer:
         passes = [p for p, b in active if b is not None]
         occluded = [(w, h) for w, h in zip(wear, heads, strict=True) if self._hides(w)]
         self._draw(target, box, camera, passes, occluded, self._background)
-        return target.read(box, result)
+        return target.read(box, result, smooth=_has_edges(passes))
 
     def present(self, frame: NDArray[np.uint8], wear: Sequence[FaceWear], surface: Surface) -> None:
         """Draw the whole ``frame`` with what each face wears and show it in ``surface`` (a

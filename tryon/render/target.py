@@ -81,22 +81,23 @@ class RenderTarget:
         self.fbo.use()
         return self._copy
 
-    def finish(self, width: int, height: int) -> moderngl.Texture:
-        """Finish the drawn ``width`` x ``height`` box (resolve or smooth it) and return the
-        texture that holds it at its corner (rows top-down, as drawn)."""
+    def finish(self, width: int, height: int, smooth: bool = True) -> moderngl.Texture:
+        """Finish the drawn ``width`` x ``height`` box (resolve it, or smooth it unless
+        ``smooth`` is False: nothing with edges was drawn) and return the texture that holds
+        it at its corner (rows top-down, as drawn)."""
         if self.antialias == "msaa":
             self._copy_box(width, height)
             return self._copy
         assert isinstance(self._color, moderngl.Texture)  # single-sampled without MSAA
-        if self._fxaa is not None:
+        if self._fxaa is not None and smooth:
             self._fxaa.draw(self._color, self._copy_fbo, (width, height))
             return self._copy
         return self._color
 
-    def read(self, box: Box, out: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    def read(self, box: Box, out: NDArray[np.uint8], smooth: bool = True) -> NDArray[np.uint8]:
         """Finish the drawn box and read it back, once, into ``out[y:y+h, x:x+w]``."""
         x, y, w, h = box
-        source = self._copy_fbo if self.finish(w, h) is self._copy else self.fbo
+        source = self._copy_fbo if self.finish(w, h, smooth) is self._copy else self.fbo
         region = self._scratch[: w * h * self.components].reshape(h, w, self.components)
         source.read_into(region, viewport=(0, 0, w, h), components=self.components, alignment=1)
         out[y : y + h, x : x + w] = region

@@ -377,7 +377,7 @@ class HairMatteStage:
         size = (max(2, round(bw * scale)), max(2, round(bh * scale)))
         origin = (float(x), float(y))
         frame_from_grid = _grid(origin, scale)
-        small = cv2.resize(frame[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_AREA)
+        small = cv2.resize(frame[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_LINEAR)
         pixels: NDArray[np.uint8] = np.ascontiguousarray(small, dtype=np.uint8)
         now_from_then = similarity(parsed.landmarks, crop.landmarks)
         grid_to_crop = _compose(
