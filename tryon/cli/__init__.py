@@ -16,7 +16,7 @@ __all__ = ["CliError", "add_face_source_arguments", "engine_options", "main"]
 
 #: Subcommand modules under ``tryon.cli``; each defines ``register(subparsers)`` which adds
 #: its parser and sets ``func`` (taking the parsed namespace, returning an exit code).
-COMMANDS: tuple[str, ...] = ("serve", "products", "track", "doctor", "render", "measure")
+COMMANDS: tuple[str, ...] = ("serve", "products", "track", "doctor", "render", "measure", "kiosk")
 
 
 class CliError(Exception):

@@ -1,0 +1,173 @@
+"""Kiosk fixtures: an Xvfb display of its own, videos to use as the camera, and a running
+``tryon kiosk`` whose stdout lines the tests wait for."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from PIL import ImageGrab
+
+from tryon.media import VideoWriter
+
+#: The Xvfb screen; kiosk windows in the tests have this size too (placed at 0, 0).
+SCREEN = (800, 600)
+
+
+@pytest.fixture(scope="session")
+def xvfb() -> Iterator[str]:
+    """A fresh X display (``":N"``, a free number Xvfb picks itself), stopped afterwards."""
+    if shutil.which("Xvfb") is None or shutil.which("xdotool") is None:
+        pytest.fail("the kiosk tests need Xvfb and xdotool (apt-get install xvfb xdotool)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            f"{SCREEN[0]}x{SCREEN[1]}x24",
+            "-nolisten",
+            "tcp",
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number.isdigit():
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    try:
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _write_video(path: Path, image: NDArray[np.uint8], seconds: float, fps: float = 25) -> Path:
+    """``image`` gently swaying sideways (a few pixels) for ``seconds``."""
+    h, w = image.shape[:2]
+    n = int(seconds * fps)
+    with VideoWriter(path, fps, (w & ~1, h & ~1)) as writer:
+        for i in range(n):
+            shift = round(4 * np.sin(2 * np.pi * i / n))
+            writer.write(np.ascontiguousarray(np.roll(image, shift, axis=1)[: h & ~1, : w & ~1]))
+    return path
+
+
+@pytest.fixture(scope="session")
+def face_video(tmp_path_factory: pytest.TempPathFactory, astronaut: NDArray[np.uint8]) -> Path:
+    return _write_video(tmp_path_factory.mktemp("kiosk") / "astronaut.mp4", astronaut, 3.0)
+
+
+@pytest.fixture(scope="session")
+def coffee() -> NDArray[np.uint8]:
+    """A picture without a face (scikit-image's coffee cup)."""
+    from skimage import data
+
+    return np.ascontiguousarray(data.coffee())
+
+
+@pytest.fixture(scope="session")
+def empty_video(tmp_path_factory: pytest.TempPathFactory, coffee: NDArray[np.uint8]) -> Path:
+    return _write_video(tmp_path_factory.mktemp("kiosk") / "coffee.mp4", coffee, 1.0)
+
+
+class KioskProcess:
+    """A running ``tryon kiosk``; its stdout lines are read on a thread."""
+
+    def __init__(self, display: str, args: list[str], cwd: Path) -> None:
+        env = dict(os.environ, DISPLAY=display)
+        self.display = display
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from tryon.cli import main; sys.exit(main())",
+                "kiosk",
+                *args,
+            ],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._matched: set[int] = set()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+        """The first stdout line matching ``pattern`` that no earlier call returned (lines
+        from threads, such as a saved snapshot's, may come in any order)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, line in enumerate(self.lines):
+                match = re.search(pattern, line)
+                if match and i not in self._matched:
+                    self._matched.add(i)
+                    return match
+            left = deadline - time.monotonic()
+            try:
+                self.lines.append(self._queue.get(timeout=max(min(left, 0.5), 0.01)))
+                continue
+            except queue.Empty:
+                pass
+            if left <= 0 or (self.proc.poll() is not None and self._queue.empty()):
+                err = self.proc.stderr.read() if self.proc.stderr and self.proc.poll() else ""
+                raise AssertionError(f"no line matching {pattern!r}; got {self.lines}; {err}")
+
+    def key(self, *keys: str) -> None:
+        subprocess.run(
+            ["xdotool", "search", "--sync", "--name", "^tryon kiosk$", "key", *keys],
+            env=dict(os.environ, DISPLAY=self.display),
+            check=True,
+            timeout=20,
+        )
+
+    def screenshot(self) -> NDArray[np.uint8]:
+        """The screen (the window covers it), ``(H, W, 3)`` RGB, a few frames after the
+        last line read (the line is logged before the frame that shows the change)."""
+        time.sleep(0.5)
+        return np.asarray(ImageGrab.grab(xdisplay=self.display).convert("RGB"))
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def run_kiosk(xvfb: str, tmp_path: Path) -> Iterator[Callable[..., KioskProcess]]:
+    """Start kiosks on the test display (killed at the end if still running)."""
+    started: list[KioskProcess] = []
+
+    def start(*args: str) -> KioskProcess:
+        kiosk = KioskProcess(xvfb, list(args), tmp_path)
+        started.append(kiosk)
+        return kiosk
+
+    yield start
+    for kiosk in started:
+        kiosk.close()
