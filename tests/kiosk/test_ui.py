@@ -52,3 +52,13 @@ def test_each_state_draws_what_it_says() -> None:
     assert split[360, 160 + 240, 3] == 255 and split[360, 640, 3] == 0  # the split line
     panel = draw_ui(UiState(panel=("PD: 62.0 ± 2.5 mm",)), LAYOUT, PICTURE, thumbs, texts)
     assert panel[150:200, 1000:1200, 3].max() > 0 and plain[150:200, 1000:1200, 3].max() == 0
+
+
+def test_overlay_rows_with_something_drawn() -> None:
+    from tryon.kiosk.layers import row_spans
+
+    alpha = np.zeros((10, 4), np.uint8)
+    assert row_spans(alpha) == []  # nothing to blend
+    alpha[0, 1] = alpha[1, 0] = alpha[6:, 3] = 9
+    assert row_spans(alpha) == [(0, 2), (6, 10)]  # the top bar and the band, not between
+    assert row_spans(np.full((3, 2), 255, np.uint8)) == [(0, 3)]  # the attract screen

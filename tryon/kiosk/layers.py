@@ -12,11 +12,19 @@ from numpy.typing import NDArray
 from tryon.render.programs import ProgramCache
 from tryon.render.surface import Surface
 
-__all__ = ["BeforeLayer", "OverlayLayer"]
+__all__ = ["BeforeLayer", "OverlayLayer", "row_spans"]
+
+
+def row_spans(alpha: NDArray[np.uint8]) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` row ranges of ``alpha`` (top row first) with anything drawn."""
+    drawn = np.concatenate(([False], alpha.any(axis=1), [False]))
+    edges = np.flatnonzero(drawn[1:] != drawn[:-1])
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 class OverlayLayer:
-    """The UI image over the whole window framebuffer."""
+    """The UI image over the window framebuffer, blended only on the rows where it has
+    something (on a software renderer every full-screen pass costs)."""
 
     def __init__(self, ctx: moderngl.Context, programs: ProgramCache, size: tuple[int, int]):
         self.ctx = ctx
@@ -25,6 +33,7 @@ class OverlayLayer:
         self.vao = ctx.vertex_array(self.program, [])
         self.texture = ctx.texture(size, 4)
         self.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self._spans: list[tuple[int, int]] = []
 
     def upload(self, rgba: NDArray[np.uint8]) -> None:
         """Replace the UI image (``(H, W, 4)``, the window's size)."""
@@ -33,18 +42,23 @@ class OverlayLayer:
                 f"overlay must be {self.size[0]}x{self.size[1]} RGBA, got {rgba.shape}"
             )
         self.texture.write(np.ascontiguousarray(rgba))
+        self._spans = row_spans(rgba[..., 3])
 
     def draw(self, fbo: moderngl.Framebuffer) -> None:
         fbo.viewport = (0, 0, *self.size)
         fbo.use()
         self.ctx.enable(moderngl.BLEND)
         self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        w, h = self.size
         try:
             self.texture.use(0)
             self.program["u_overlay"] = 0
-            self.program["u_size"] = (float(self.size[0]), float(self.size[1]))
-            self.vao.render(moderngl.TRIANGLES, vertices=3)
+            self.program["u_size"] = (float(w), float(h))
+            for top, bottom in self._spans:
+                fbo.scissor = (0, h - bottom, w, bottom - top)
+                self.vao.render(moderngl.TRIANGLES, vertices=3)
         finally:
+            fbo.scissor = (0, 0, *fbo.size)
             self.ctx.disable(moderngl.BLEND)
 
     def release(self) -> None:
