@@ -167,6 +167,7 @@ def test_bad_config_is_one_line_and_exit_2(
         (["--windowed", "100x100"], "--windowed must be within"),  # too small for the UI
         (["--camera", "99"], "--camera must be in [0, 63]"),  # no such device index
         (["--video", "missing.mp4", "--windowed", "640x480"], "no such file"),
+        (["--camera", "63", "--windowed", "640x480"], "cannot open camera 63"),  # no device
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(

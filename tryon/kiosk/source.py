@@ -154,8 +154,14 @@ class CameraSource(FrameSource):
 
         super().__init__(f"camera {index}")
         self._cv2 = cv2
-        self._capture = cv2.VideoCapture(index)
-        if not self._capture.isOpened():
+        level = cv2.getLogLevel()
+        cv2.setLogLevel(0)  # OpenCV's own lines about a missing camera; ours says it once
+        try:
+            self._capture = cv2.VideoCapture(index)
+            opened = self._capture.isOpened()
+        finally:
+            cv2.setLogLevel(level)
+        if not opened:
             self._capture.release()
             raise SourceError(f"cannot open camera {index} (is a webcam at /dev/video{index}?)")
         self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])

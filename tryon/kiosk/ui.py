@@ -140,6 +140,7 @@ def draw_ui(
     big, mid, small = _font(big_px), _font(mid_px), _font(max(11, h // 48))
     if state.attract:
         draw.rectangle((0, 0, w, h), fill=(0, 0, 0, 150))
+        draw.rounded_rectangle((w * 0.1, h * 0.34, w * 0.9, h * 0.6), 24, fill=(0, 0, 0, 200))
         draw.text((w / 2, h * 0.42), texts.attract_title, font=big, fill=_WHITE, anchor="mm")
         draw.text((w / 2, h * 0.52), texts.attract_hint, font=mid, fill=_DIM, anchor="mm")
         return np.asarray(image, dtype=np.uint8)
