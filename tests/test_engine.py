@@ -192,3 +192,23 @@ def test_track_then_present_into_a_window_shows_the_product(
         renderer.release()
         gl_ctx.detect_framebuffer(0).use()
         window.release()
+
+
+def test_reset_forgets_the_stream(astronaut: NDArray[np.uint8]) -> None:
+    """After reset() faces get new ids from 1 and the measurements start again, while the
+    tracker's clock keeps increasing."""
+    from tryon.measure.measurements import MeasureOptions
+
+    with Engine(EngineOptions(measure=MeasureOptions())) as engine:
+        engine.process(astronaut, timestamp_ms=1000)
+        engine.process(astronaut, timestamp_ms=1033)
+        report = engine.measurements()
+        assert report is not None and report.faces[0].frames_seen == 2
+        engine.reset()
+        assert engine.last_result is None
+        engine.process(astronaut, timestamp_ms=5)  # an earlier clock: a new clip
+        result = engine.last_result
+        assert result is not None and result.timestamp_ms == 1034
+        assert [f.observation.face_id for f in result.faces] == [1]
+        report = engine.measurements()
+        assert report is not None and report.faces[0].frames_seen == 1

@@ -36,7 +36,7 @@ from tryon.tracking.solve import solve_geometry
 from tryon.tracking.stabilizer import FaceStabilizer, StabilizerOptions
 from tryon.tracking.tracker import FaceTracker, TrackerOptions, TrackerResult
 
-__all__ = ["Engine", "EngineOptions", "EngineResult"]
+__all__ = ["Engine", "EngineOptions", "EngineResult", "StageTimer"]
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class EngineResult:
     timestamp_ms: int
 
 
-class _StageTimer:
+class StageTimer:
     def __init__(self) -> None:
         self.ms: dict[str, float] = {}
         self._start = time.perf_counter()
@@ -161,7 +161,7 @@ class Engine:
         product the catalog lacks, ``AssetError`` for a model that cannot be loaded.
         """
         frame = validate_frame(frame)
-        timer = _StageTimer()
+        timer = StageTimer()
         faces, ts = self._track_stages(frame, timestamp_ms, timer)
         out = frame
         if faces and look:
@@ -178,7 +178,7 @@ class Engine:
     def track(self, frame: NDArray[np.uint8], timestamp_ms: int | None = None) -> EngineResult:
         """Track, stabilize, solve and measure the faces of ``frame`` without drawing."""
         frame = validate_frame(frame)
-        timer = _StageTimer()
+        timer = StageTimer()
         faces, ts = self._track_stages(frame, timestamp_ms, timer)
         result = EngineResult(faces, timer.done(), ts)
         self._last_result = result
@@ -209,6 +209,18 @@ class Engine:
             return None
         with self._measure_lock:
             return self._measure.report(self._frame_sizes())
+
+    def reset(self) -> None:
+        """Forget the stream so far (a new clip or photo follows): face identities, filters,
+        measurements and the assumed camera. The tracker, the renderer and loaded products
+        stay, and timestamps keep increasing for the tracker (an earlier one is moved on)."""
+        self._check_open()
+        self._stabilizer.reset()
+        if self._measure is not None:
+            with self._measure_lock:
+                self._measure.reset()
+        self._camera = self.options.camera
+        self._last_result = None
 
     def close(self) -> None:
         """Release the tracker and the renderer the engine made (not one it was given)."""
@@ -270,7 +282,7 @@ class Engine:
             raise RuntimeError("Engine used after close()")
 
     def _track_stages(
-        self, frame: NDArray[np.uint8], timestamp_ms: int | None, timer: _StageTimer
+        self, frame: NDArray[np.uint8], timestamp_ms: int | None, timer: StageTimer
     ) -> tuple[tuple[FaceGeometry, ...], int]:
         """The stages up to measuring; the faces and the frame's timestamp."""
         self._check_open()

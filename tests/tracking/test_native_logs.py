@@ -12,7 +12,7 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
-from tryon.tracking.mediapipe_tracker import _quiet_native_startup
+from tryon.tracking.mediapipe_tracker import quiet_native_startup
 
 #: One line of each kind MediaPipe 0.10.21 prints when a face-mesh graph starts.
 NOISE = (
@@ -63,7 +63,7 @@ def test_tryon_debug_shows_them(photo: Path, tmp_path: Path) -> None:
 
 
 def test_other_output_in_the_window_is_written_back(capfd: pytest.CaptureFixture[str]) -> None:
-    with _quiet_native_startup():
+    with quiet_native_startup():
         for line in NOISE:
             os.write(2, (line + "\n").encode())
         os.write(2, b"ours: the camera went away\n")
@@ -77,6 +77,6 @@ def test_nothing_is_dropped_with_tryon_debug(
     capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TRYON_DEBUG", "1")
-    with _quiet_native_startup():
+    with quiet_native_startup():
         os.write(2, (NOISE[0] + "\n").encode())
     assert capfd.readouterr().err == NOISE[0] + "\n"

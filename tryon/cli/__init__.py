@@ -10,13 +10,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from tryon.catalog.catalog import Catalog
+    from tryon.catalog.look import Look
     from tryon.engine import EngineOptions
 
-__all__ = ["CliError", "add_face_source_arguments", "engine_options", "main"]
+__all__ = [
+    "CliError",
+    "add_face_source_arguments",
+    "add_look_arguments",
+    "engine_options",
+    "look_from_args",
+    "main",
+]
 
 #: Subcommand modules under ``tryon.cli``; each defines ``register(subparsers)`` which adds
 #: its parser and sets ``func`` (taking the parsed namespace, returning an exit code).
-COMMANDS: tuple[str, ...] = ("serve", "products", "track", "doctor", "render", "measure", "kiosk")
+COMMANDS: tuple[str, ...] = (
+    "serve",
+    "products",
+    "track",
+    "doctor",
+    "render",
+    "measure",
+    "headshot",
+    "batch",
+    "kiosk",
+)
 
 
 class CliError(Exception):
@@ -39,6 +58,59 @@ def add_face_source_arguments(parser: argparse.ArgumentParser, verb: str) -> Non
         metavar="DEG",
         help="assumed horizontal field of view of the camera (default: %(default)s)",
     )
+
+
+def add_look_arguments(parser: argparse.ArgumentParser, *, intensity: bool = True) -> None:
+    """``--product`` and ``--look`` (repeatable, any kind), and ``--intensity``."""
+    parser.add_argument(
+        "--product",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a catalog product id (glasses, makeup, a look); repeat to wear several",
+    )
+    parser.add_argument(
+        "--look",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a look from the catalog (a named stack of products), worn under the products",
+    )
+    if intensity:
+        parser.add_argument(
+            "--intensity",
+            type=float,
+            default=1.0,
+            metavar="F",
+            help="strength in [0, 1]: lens tint, makeup opacity (default: %(default)s)",
+        )
+
+
+def look_from_args(args: argparse.Namespace, catalog: Catalog, *, required: bool = True) -> Look:
+    """The ``Look`` that `add_look_arguments`'s options name: the looks first, then the
+    products in the order given. Unknown ids, a ``--look`` that is not a look, and (when
+    ``required``) nothing to wear are `CliError` s."""
+    from tryon.catalog.look import Look, LookItem
+
+    looks: list[str] = args.look
+    products: list[str] = args.product
+    if not looks and not products:
+        if required:
+            raise CliError("nothing to wear: give --product ID and/or --look ID")
+        return Look()
+    unknown = [pid for pid in (*looks, *products) if pid not in catalog]
+    if unknown:
+        known = ", ".join(p.id for p in catalog.products())
+        raise CliError(f"unknown product {unknown[0]!r} (the catalog has: {known})")
+    not_looks = [pid for pid in looks if not catalog.get(pid).parts()]
+    if not_looks:
+        kind = catalog.get(not_looks[0]).category
+        raise CliError(f"--look {not_looks[0]!r} is not a look but {kind}; use --product")
+    intensity = float(getattr(args, "intensity", 1.0))
+    try:
+        return Look(tuple(LookItem(pid, intensity) for pid in (*looks, *products)))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def engine_options(args: argparse.Namespace, **more: Any) -> EngineOptions:

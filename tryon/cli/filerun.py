@@ -43,9 +43,12 @@ def process_file(
     out: Path,
     look: Look | None = None,
     on_frame: FrameCallback | None = None,
+    *,
+    progress: bool = True,
 ) -> int:
     """Every frame of ``src`` through ``engine`` (with ``look``), written to ``out``; the
-    number of frames. ``out`` appears only when complete; media errors are `CliError`."""
+    number of frames. ``out`` appears only when complete; media errors are `CliError`.
+    ``progress``: show a progress bar on a terminal."""
     check_output_kind(src, out)
     is_image = is_image_path(src)
     done = 0
@@ -53,8 +56,14 @@ def process_file(
         count, fps, frames = read_frames(src)
         writer: VideoWriter | None = None
         try:
-            progress = tqdm(frames, total=count or None, unit="frame", disable=None, leave=False)
-            for ts, rgb in progress:
+            bar = tqdm(
+                frames,
+                total=count or None,
+                unit="frame",
+                disable=None if progress else True,
+                leave=False,
+            )
+            for ts, rgb in bar:
                 drawn = engine.process(rgb, look, timestamp_ms=None if is_image else ts)
                 if on_frame is not None:
                     on_frame(done, ts, engine.last_result)

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tryon.catalog.catalog import Catalog
-from tryon.catalog.look import Look, LookItem
-from tryon.cli import CliError, add_face_source_arguments, engine_options
+from tryon.cli import add_face_source_arguments, add_look_arguments, engine_options, look_from_args
 from tryon.cli.filerun import check_output_kind, process_file
 from tryon.engine import Engine, EngineResult
 
@@ -32,46 +31,9 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_face_source_arguments(p, "dress")
-    p.add_argument(
-        "--product",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="a catalog product id (glasses, makeup, a look); repeat to wear several",
-    )
-    p.add_argument(
-        "--look",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="a look from the catalog (a named stack of products), worn under the products",
-    )
+    add_look_arguments(p)
     p.add_argument("-o", "--output", type=Path, required=True, help="the image/video to write")
-    p.add_argument(
-        "--intensity",
-        type=float,
-        default=1.0,
-        metavar="F",
-        help="strength in [0, 1]: lens tint, makeup opacity (default: %(default)s)",
-    )
     p.set_defaults(func=run)
-
-
-def _look(looks: list[str], products: list[str], intensity: float, catalog: Catalog) -> Look:
-    if not looks and not products:
-        raise CliError("nothing to wear: give --product ID and/or --look ID")
-    unknown = [pid for pid in (*looks, *products) if pid not in catalog]
-    if unknown:
-        known = ", ".join(p.id for p in catalog.products())
-        raise CliError(f"unknown product {unknown[0]!r} (the catalog has: {known})")
-    not_looks = [pid for pid in looks if not catalog.get(pid).parts()]
-    if not_looks:
-        kind = catalog.get(not_looks[0]).category
-        raise CliError(f"--look {not_looks[0]!r} is not a look but {kind}; use --product")
-    try:
-        return Look(tuple(LookItem(pid, intensity) for pid in (*looks, *products)))
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.output
     check_output_kind(src, out)
     catalog = Catalog.default()
-    look = _look(args.look, args.product, args.intensity, catalog)
+    look = look_from_args(args, catalog)
     options = engine_options(args)
     with_faces = 0
 

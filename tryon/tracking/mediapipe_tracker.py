@@ -42,7 +42,7 @@ from tryon.tracking.landmarks import IRIS_CENTERS, IRIS_HORIZONTAL
 from tryon.tracking.observation import NUM_LANDMARKS, FaceObservation
 from tryon.tracking.tracker import TrackerOptions, TrackerResult
 
-__all__ = ["MediaPipeFaceTracker", "observation_from_landmarks"]
+__all__ = ["MediaPipeFaceTracker", "observation_from_landmarks", "quiet_native_startup"]
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _native_logs_wanted() -> bool:
 
 
 @contextmanager
-def _quiet_native_startup() -> Iterator[None]:
+def quiet_native_startup() -> Iterator[None]:
     """Drop MediaPipe's known start-up lines from stderr (fd 2) while the block runs; any
     other output (ours, or another thread's) is written back when it ends."""
     if _native_logs_wanted():
@@ -282,7 +282,7 @@ class MediaPipeFaceTracker:
         once, MediaPipe's start-up lines are kept off stderr."""
         if kind in self._settled:
             return self._call(kind, image, timestamp_ms)
-        with _quiet_native_startup():
+        with quiet_native_startup():
             result = self._call(kind, image, timestamp_ms)
         calls = self._quiet_calls[kind] = self._quiet_calls.get(kind, 0) + 1
         found = getattr(result, "multi_face_landmarks", None) or getattr(result, "detections", None)
