@@ -160,7 +160,10 @@ class Kiosk:
         self.shelves = shelves
         self.frames = frames
         self.thumbnails = self._make_thumbnails()
-        self.worker = TrackingWorker(frames, self._make_engine)
+        self.engine = Engine(
+            EngineOptions(measure=MeasureOptions()), catalog=catalog, renderer=window.renderer
+        )
+        self.worker = TrackingWorker(frames, self.engine)
         self.state = UiState()
         self.worn: str | None = None
         self._drawn_state: UiState | None = None
@@ -178,13 +181,6 @@ class Kiosk:
 
     # -- set-up ----------------------------------------------------------------------------
 
-    def _make_engine(self) -> Engine:
-        return Engine(
-            EngineOptions(measure=MeasureOptions()),
-            catalog=self.catalog,
-            renderer=self.window.renderer,
-        )
-
     def _make_thumbnails(self) -> dict[str, Image.Image]:
         t = self.layout.thumb_size
         out = {}
@@ -200,6 +196,7 @@ class Kiosk:
 
     def stop(self) -> None:
         self.worker.stop()
+        self.engine.close()
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -321,7 +318,7 @@ class Kiosk:
         win.fbo.use()
         win.fbo.clear(0.0, 0.0, 0.0, 1.0)
         look = Look.of(self.worn) if self.worn else None
-        self.worker.present(image, look, surface)
+        self.engine.present(image, self.worker.faces, look, surface)
         if self.state.split is not None:
             win.before.draw(image, surface, self.state.split)
         if self.state != self._drawn_state:

@@ -5,31 +5,23 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
 
-import numpy as np
-from numpy.typing import NDArray
-
-from tryon.catalog.look import Look
 from tryon.engine import Engine
 from tryon.kiosk.source import LatestFrame
 from tryon.measure.report import MeasurementReport
-from tryon.render.surface import Surface
 from tryon.tracking.geometry import FaceGeometry
 
 __all__ = ["TrackingWorker"]
 
 
 class TrackingWorker:
-    """Owns the session's `Engine`: tracks on a worker thread, presents on the caller's (the
-    GL thread). :meth:`reset` replaces the engine with a fresh one (nothing measured)."""
+    """Runs ``engine.track`` on a worker thread on the newest frame of ``frames``; the GL
+    thread presents through the same engine (`Engine` allows the two to overlap). The
+    caller owns the engine (it closes it after :meth:`stop`)."""
 
-    def __init__(self, frames: LatestFrame, make_engine: Callable[[], Engine]) -> None:
+    def __init__(self, frames: LatestFrame, engine: Engine) -> None:
         self._frames = frames
-        self._make_engine = make_engine
-        self._engine = make_engine()
-        #: Held to swap engines, and by the GL thread while it presents.
-        self._lock = threading.Lock()
+        self.engine = engine
         self._faces: tuple[FaceGeometry, ...] = ()
         self._last_face_s = time.monotonic()
         self._tracked = 0
@@ -42,9 +34,8 @@ class TrackingWorker:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10.0)
-        with self._lock:
-            self._engine.close()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10.0)
 
     @property
     def faces(self) -> tuple[FaceGeometry, ...]:
@@ -60,42 +51,27 @@ class TrackingWorker:
         return time.monotonic() - self._last_face_s
 
     def reset(self) -> None:
-        """Forget everything measured: the worker makes a fresh engine before its next frame."""
+        """Forget the faces and everything measured (`Engine.reset`, on the worker thread,
+        before it tracks its next frame)."""
         self._reset.set()
 
-    def present(
-        self,
-        frame: NDArray[np.uint8],
-        look: Look | None,
-        surface: Surface,
-        faces: Sequence[FaceGeometry] | None = None,
-    ) -> None:
-        """Show ``frame`` with ``look`` on the latest faces (or ``faces``) in ``surface``."""
-        with self._lock:
-            self._engine.present(frame, self._faces if faces is None else faces, look, surface)
-
     def measurements(self) -> MeasurementReport | None:
-        with self._lock:
-            engine = self._engine
-        return engine.measurements()
+        return self.engine.measurements()
 
     def _run(self) -> None:
         seq = 0
         while not self._stop.is_set():
             if self._reset.is_set():
                 self._reset.clear()
-                fresh = self._make_engine()
-                with self._lock:
-                    old, self._engine = self._engine, fresh
-                    self._faces = ()
-                    old.close()
+                self.engine.reset()
+                self._faces = ()
             frame = self._frames.newer_than(seq, timeout=0.1)
             if frame is None:
                 if self._frames.closed:
                     return
                 continue
             seq = frame.seq
-            result = self._engine.track(frame.image, frame.timestamp_ms)
+            result = self.engine.track(frame.image, frame.timestamp_ms)
             self._faces = result.faces
             self._tracked += 1
             if result.faces:
