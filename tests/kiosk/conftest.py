@@ -146,11 +146,18 @@ class KioskProcess:
             timeout=20,
         )
 
-    def screenshot(self) -> NDArray[np.uint8]:
-        """The screen (the window covers it), ``(H, W, 3)`` RGB, a few frames after the
-        last line read (the line is logged before the frame that shows the change)."""
-        time.sleep(0.5)
-        return np.asarray(ImageGrab.grab(xdisplay=self.display).convert("RGB"))
+    def screenshot(
+        self, ready: Callable[[NDArray[np.int64]], bool], timeout: float = 15.0
+    ) -> NDArray[np.int64]:
+        """The screen (the window covers it), ``(H, W, 3)`` RGB as int: the first one
+        ``ready`` accepts, or the last one taken in ``timeout`` s (a loaded machine may draw
+        the frame that shows a logged change a while after the line)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shot = np.asarray(ImageGrab.grab(xdisplay=self.display).convert("RGB"), np.int64)
+            if ready(shot) or time.monotonic() > deadline:
+                return shot
+            time.sleep(0.2)
 
     def close(self) -> None:
         if self.proc.poll() is None:

@@ -168,7 +168,8 @@ class Kiosk:
         self.worn: str | None = None
         self._drawn_state: UiState | None = None
         self._shown_seq = 0
-        self._picture: Rect = (0, 0, *window.size)
+        #: Where the camera picture is in the window (set by each draw).
+        self.picture: Rect = (0, 0, *window.size)
         self._dragging = False
         self._snapshot_wanted = False
         self.snapshots: list[Path] = []
@@ -261,7 +262,7 @@ class Kiosk:
             else:
                 self.wear(self.state.category, i)
             return
-        x0, y0, x1, y1 = self._picture
+        x0, y0, x1, y1 = self.picture
         if x0 <= x < x1 and y0 <= y < y1:
             self._dragging = True
             if self.state.split is None:
@@ -270,7 +271,7 @@ class Kiosk:
 
     def on_drag(self, x: float) -> None:
         if self._dragging:
-            x0, _, x1, _ = self._picture
+            x0, _, x1, _ = self.picture
             self.state = replace(self.state, split=min(max((x - x0) / max(x1 - x0, 1), 0.0), 1.0))
 
     def on_release(self) -> None:
@@ -312,7 +313,7 @@ class Kiosk:
         win = self.window
         h, w = image.shape[:2]
         picture = _fit_window((w, h), win.size)
-        self._picture = picture
+        self.picture = picture
         x0, y0, x1, y1 = picture
         surface = Surface(win.fbo, (x0, win.size[1] - y1, x1 - x0, y1 - y0), self.config.mirror)
         win.fbo.use()
