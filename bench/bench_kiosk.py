@@ -89,6 +89,17 @@ def measure(
     return fps, (kiosk.worker.tracked_frames - tracked0) / elapsed
 
 
+def bare_swap_fps(window: Window, seconds: float) -> float:
+    """The window's ceiling at this moment: clear and swap only (no picture, no tracking)."""
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        window.fbo.use()
+        window.fbo.clear(0.1, 0.1, 0.1, 1.0)
+        glfw.swap_buffers(window.handle)
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=4.0)
@@ -104,6 +115,7 @@ def main() -> None:
     with display():
         window = Window(config)
         feed = LatestFrame()
+        ceiling = bare_swap_fps(window, args.seconds)
         kiosk = Kiosk(window, config, catalog, shelves, feed)
         kiosk.start()
         try:
@@ -125,12 +137,14 @@ def main() -> None:
         f" {args.seconds:g} s per case"
     )
     print(f"{'case':<14} {'product':<28} {'window fps':>10} {'tracking Hz':>12}")
+    print(f"{'clear + swap':<14} {'(the ceiling)':<28} {ceiling:>10.1f} {'-':>12}")
     for name, pid, fps, hz in rows:
         print(f"{name:<14} {pid:<28} {fps:>10.1f} {hz:>12.1f}")
     base = rows[0][2]
     for name, _, fps, _ in rows[1:]:
         if fps == fps:
             print(f"{name}: {fps / base:.2f}x the window rate with nothing worn")
+    print(f"nothing worn: {base / ceiling:.2f}x the clear + swap rate")
 
 
 if __name__ == "__main__":
