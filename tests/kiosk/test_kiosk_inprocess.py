@@ -65,6 +65,14 @@ def test_click_split_and_overlay_uploads(
         _show(kiosk, astronaut)
     assert kiosk.presented >= presented + 10
     assert len(uploads) < 6  # the UI changed a few times at most (fit line), not per frame
+    kiosk.toggle_panel()
+    texts = kiosk.texts
+    deadline = time.monotonic() + 20
+    while kiosk.state.fit in ("", texts.measuring) and time.monotonic() < deadline:
+        _show(kiosk, astronaut)
+    assert kiosk.state.fit in (texts.fit_good, texts.fit_too_narrow, texts.fit_too_wide)
+    assert kiosk.state.panel is not None and kiosk.state.panel[0].startswith("PD: ")
+    kiosk.toggle_panel()
 
     x0, y0, x1, y1 = kiosk.picture
     kiosk.on_press(x1 - 2, (y0 + y1) / 2)  # drag the split to the far right: all "before"

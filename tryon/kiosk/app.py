@@ -30,7 +30,7 @@ from tryon.kiosk.source import FrameSource, LatestFrame
 from tryon.kiosk.tracking import TrackingWorker
 from tryon.kiosk.ui import Layout, Rect, Shelf, UiState, draw_ui
 from tryon.measure.measurements import MeasureOptions
-from tryon.measure.report import MeasurementReport
+from tryon.measure.report import FaceReport
 from tryon.media import write_image
 from tryon.render.context import create_context
 from tryon.render.programs import ProgramCache
@@ -38,7 +38,7 @@ from tryon.render.renderer import Renderer
 from tryon.render.surface import Surface
 from tryon.render.thumbnails import product_thumbnail
 
-__all__ = ["KioskError", "Window", "make_shelves", "run_kiosk"]
+__all__ = ["Kiosk", "KioskError", "Window", "make_shelves", "run_kiosk"]
 
 #: How often the measurement report is rebuilt for the fit line and the panel, seconds.
 _MEASURE_EVERY_S = 0.5
@@ -110,6 +110,8 @@ class Window:
             self.handle: Any = handle
             glfw.make_context_current(handle)
             glfw.swap_interval(1)
+            if monitor:  # a touch screen in a shop: no pointer over the picture
+                glfw.set_input_mode(handle, glfw.CURSOR, glfw.CURSOR_HIDDEN)
             self.ctx = create_context(standalone=False)
             self.size: tuple[int, int] = tuple(glfw.get_framebuffer_size(handle))  # type: ignore[assignment]
             self.renderer = Renderer(self.ctx)
@@ -175,7 +177,6 @@ class Kiosk:
         self.snapshots: list[Path] = []
         self._notice_until = 0.0
         self._next_measure = 0.0
-        self._report: MeasurementReport | None = None
         self._idle_reset_done = False
         self.quit = False
         self.presented = 0
@@ -211,6 +212,9 @@ class Kiosk:
         if pid != self.worn:
             self.worn = pid
             self._next_measure = 0.0
+            p = self.catalog.get(pid)
+            title = f"{p.name}  ·  {p.price:.2f} {p.currency}"
+            self.state = replace(self.state, title=title, fit="")
             say(f"product: {pid} ({self.shelves[category].category})")
 
     def toggle_split(self) -> None:
@@ -221,7 +225,7 @@ class Kiosk:
     def toggle_panel(self) -> None:
         on = self.state.panel is None
         self.state = replace(self.state, panel=() if on else None)
-        self._next_measure = 0.0
+        self._update_measurements()
         say(f"measurements: {'shown' if on else 'hidden'}")
 
     def reset(self) -> None:
@@ -229,7 +233,6 @@ class Kiosk:
         dropped = len(self.snapshots)
         self.snapshots.clear()
         self.worker.reset()
-        self._report = None
         self.worn = None
         self.state = UiState(attract=self.state.attract)
         say(f"reset: session cleared ({dropped} snapshots forgotten)")
@@ -345,33 +348,31 @@ class Kiosk:
             self.reset()
 
     def _update_measurements(self) -> None:
+        """The fit line (glasses worn) and the panel (when shown) from a fresh report."""
         worn = self.worn
         eyewear = worn is not None and self.catalog.get(worn).category == "eyewear"
-        if not eyewear and self.state.panel is None:
-            if self.state.fit:
-                self.state = replace(self.state, fit="")
-            self._update_title()
-            return
-        report = self.worker.measurements()
-        face = report.faces[0] if report is not None and report.faces else None
-        ok = face is not None and face.status == "ok"
-        fit = ""
-        if eyewear:
-            fit = self.texts.measuring
-            for result in face.fit if face is not None and ok else ():
-                if result.product_id == worn:
-                    fit = {
-                        "good": self.texts.fit_good,
-                        "too narrow": self.texts.fit_too_narrow,
-                        "too wide": self.texts.fit_too_wide,
-                    }.get(result.verdict, result.verdict)
-        panel = self.state.panel
-        if panel is not None:
-            panel = self._panel_lines(face if ok else None)
+        face = None
+        if eyewear or self.state.panel is not None:
+            report = self.worker.measurements()
+            faces = report.faces if report is not None else ()
+            face = next((f for f in faces if f.status == "ok"), None)
+        fit = self._fit_line(face) if eyewear else ""
+        panel = None if self.state.panel is None else self._panel_lines(face)
         self.state = replace(self.state, fit=fit, panel=panel)
-        self._update_title()
 
-    def _panel_lines(self, face: Any) -> tuple[str, ...]:
+    def _fit_line(self, face: FaceReport | None) -> str:
+        """The worn frame's verdict; "measuring..." until the face is measured; nothing
+        for a frame without a size."""
+        t = self.texts
+        if face is None:
+            return t.measuring
+        for result in face.fit:
+            if result.product_id == self.worn:
+                verdicts = {"good": t.fit_good, "too narrow": t.fit_too_narrow}
+                return verdicts.get(result.verdict, t.fit_too_wide)
+        return ""
+
+    def _panel_lines(self, face: FaceReport | None) -> tuple[str, ...]:
         if face is None:
             return (self.texts.measuring,)
         t = self.texts
@@ -387,14 +388,6 @@ class Kiosk:
         if face.face_shape is not None:
             lines.append(f"{t.face_shape_label}: {face.face_shape.shape}")
         return tuple(lines) or (t.measuring,)
-
-    def _update_title(self) -> None:
-        title = ""
-        if self.worn is not None:
-            p = self.catalog.get(self.worn)
-            title = f"{p.name}  ·  {p.price:.2f} {p.currency}"
-        if title != self.state.title:
-            self.state = replace(self.state, title=title)
 
     def _save_snapshot(self, image: NDArray[np.uint8]) -> None:
         folder = self.config.snapshot_dir
