@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import tracemalloc
 
 import pytest
 
@@ -42,3 +43,28 @@ def test_oversize_is_refused_before_parsing() -> None:
 def test_garbage_is_a_limit_error_not_a_crash(raw: bytes | str) -> None:
     with pytest.raises(JsonLimitError, match="is not valid JSON"):
         loads(raw, max_bytes=100, max_depth=8)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'["' + b'\\"' * 500_000,  # every quote escaped: one string that never ends
+        b'"\\' * 500_000,  # a quote, then a backslash that escapes the next quote, ...
+    ],
+)
+def test_unterminated_strings_are_scanned_once(raw: bytes) -> None:
+    """A megabyte of quotes that open strings never closed: refused as invalid JSON in linear
+    time (the string pattern rescanned the rest of the text from every quote: ~4 s for 32 KB,
+    hours for 1 MB) and small memory (backtracking state per escape was ~100 MB here)."""
+    t0 = time.perf_counter()
+    with pytest.raises(JsonLimitError, match="not valid JSON: Unterminated string"):
+        loads(raw, max_bytes=2 << 20, max_depth=8, what="glTF JSON chunk")
+    assert time.perf_counter() - t0 < 5.0
+    tracemalloc.start()
+    try:
+        nesting_depth(raw)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * len(raw), f"peak {peak} bytes for {len(raw)}"
+    assert nesting_depth(raw) == (1 if raw.startswith(b"[") else 0)

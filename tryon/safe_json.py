@@ -17,8 +17,11 @@ import numpy as np
 
 __all__ = ["JsonLimitError", "loads", "nesting_depth"]
 
-#: A JSON string literal (escapes included); its brackets are text, not structure.
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+#: A JSON string literal (escapes included); its brackets are text, not structure. An
+#: unterminated one runs to the end (the decoder stops there too): requiring the closing quote
+#: made every quote of ``"\"\"\"...`` rescan the rest of the text, quadratic time. The
+#: quantifiers are possessive: no backtracking state is kept per escape (~100 bytes each).
+_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"?', re.DOTALL)
 _OPEN = frozenset(b"[{")
 _CLOSE = frozenset(b"]}")
 

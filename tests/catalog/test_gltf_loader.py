@@ -230,7 +230,7 @@ def test_truncated_glb(tmp_path: Path, good_glb: bytes) -> None:
 
 
 def test_malformed_json(tmp_path: Path) -> None:
-    with pytest.raises(AssetError, match="malformed glTF JSON"):
+    with pytest.raises(AssetError, match="glTF JSON is not valid JSON: Expecting value"):
         load_asset(write(tmp_path, b'{"asset": {"version": "2.0"}, "nodes": [', "bad.gltf"))
 
 
@@ -243,7 +243,9 @@ def test_out_of_range_reference(tmp_path: Path, good_glb: bytes) -> None:
     def bad_mesh(doc: dict[str, Any]) -> None:
         doc["nodes"][node_index(doc, "lens_left")]["mesh"] = 999
 
-    with pytest.raises(AssetError, match=r"mesh index 999 out of range \(the file has \d+\)"):
+    with pytest.raises(
+        AssetError, match=r"nodes\[2\]\.mesh index 999 out of range \(the file has 5\)"
+    ):
         load_asset(write(tmp_path, edit_glb(good_glb, bad_mesh)))
 
 
@@ -282,12 +284,12 @@ def test_enormous_png_header_is_refused_before_decoding(
 
 def test_buffer_shorter_than_declared(tmp_path: Path, good_glb: bytes) -> None:
     def claim(doc: dict[str, Any]) -> None:
-        doc["buffers"][0]["byteLength"] = 10**12
+        doc["buffers"][0]["byteLength"] += 4096
 
     def reclaim(doc: dict[str, Any]) -> None:
         doc["bufferViews"][0]["byteLength"] = 10**12
 
-    with pytest.raises(AssetError, match=r"buffers\[0\] declares 1000000000000 bytes but holds"):
+    with pytest.raises(AssetError, match=r"buffers\[0\] declares \d+ bytes but holds"):
         load_asset(write(tmp_path, raw_glb(good_glb, claim)))
     with pytest.raises(AssetError, match=r"bufferViews\[0\] runs past the end of buffers\[0\]"):
         load_asset(write(tmp_path, edit_glb(good_glb, reclaim), "view.glb"))
@@ -297,7 +299,7 @@ def test_buffer_shorter_than_declared(tmp_path: Path, good_glb: bytes) -> None:
     ("value", "reason"),
     [
         (None, r"nodes\[3\] must be an object, got None"),
-        (7, r"malformed GLB: AttributeError: 'int' object has no attribute 'items'"),
+        (7, r"nodes\[3\] must be an object, got 7"),
     ],
 )
 def test_wrong_json_types_are_named(
@@ -316,7 +318,7 @@ def test_node_cycle(tmp_path: Path, good_glb: bytes) -> None:
             node_index(doc, "glasses")
         )
 
-    with pytest.raises(AssetError, match="reached twice"):
+    with pytest.raises(AssetError, match=r"nodes\[\d+\] is in a cycle of children"):
         load_asset(write(tmp_path, edit_glb(good_glb, cycle)))
 
 

@@ -22,9 +22,11 @@ def measure_frames(
     frames: Sequence[NDArray[np.uint8]],
     options: MeasureOptions | None = None,
     frame_interval_ms: int = 100,
+    session: MeasurementSession | None = None,
 ) -> MeasurementReport:
-    """Track ``frames`` as one clip (``frame_interval_ms`` apart) and report."""
-    session = MeasurementSession(options)
+    """Track ``frames`` as one clip (``frame_interval_ms`` apart) and report (into
+    ``session``, when given, to look at its measurers afterwards)."""
+    session = session or MeasurementSession(options)
     with MediaPipeFaceTracker(TrackerOptions()) as tracker:
         for k, frame in enumerate(frames):
             result = tracker.track(frame, k * frame_interval_ms)

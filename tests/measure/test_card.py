@@ -7,8 +7,8 @@ import pytest
 from numpy.typing import NDArray
 
 from tests.measure.conftest import measure_frames
-from tests.measure.synthetic import draw_card
-from tryon.measure import MeasureOptions, detect_card
+from tests.measure.synthetic import draw_card, jittered
+from tryon.measure import MeasurementSession, MeasureOptions, detect_card
 from tryon.measure.card import ID1_WIDTH_MM, eye_depth_scale
 from tryon.measure.sample import FaceSample, sample_face
 from tryon.tracking.camera import CameraIntrinsics
@@ -97,3 +97,39 @@ def test_card_requested_but_absent_falls_back_to_the_iris(webcam_face: NDArray[n
     face = measure_frames([webcam_face], MeasureOptions(card=True)).faces[0]
     assert face.scale_source == "iris"
     assert "no ID-1 card found on the forehead" in face.notes
+
+
+@pytest.mark.parametrize(
+    ("card_present", "searches", "source"),
+    [
+        # Found in the first two frames searched (0 and 5): the search stops there.
+        (True, 2, "card"),
+        # Never found: one frame in five is searched, frames 0, 5, 10 and 15.
+        (False, 4, "iris"),
+    ],
+)
+def test_card_search_stops_once_found_and_runs_seldom_until_then(
+    webcam_face: NDArray[np.uint8],
+    tracked: tuple[FaceObservation, FaceSample],
+    card_present: bool,
+    searches: int,
+    source: str,
+) -> None:
+    obs, sample = tracked
+    image = card_on_forehead(webcam_face, obs, sample, sample.mm_per_px, 0.0)
+    frames = jittered(image if card_present else webcam_face, 20, seed=3)
+    options = MeasureOptions(card=True, card_interval=5, card_frames=2)
+    session = MeasurementSession(options)
+    face = measure_frames(frames, session=session).faces[0]
+    measurer = session.measurer(face.face)
+    assert measurer is not None
+    assert measurer.card_searches == searches
+    assert face.scale_source == source
+    if card_present:
+        assert any(note.startswith("card found in 2 of 20 frames") for note in face.notes)
+
+
+@pytest.mark.parametrize("name", ["card_interval", "card_frames"])
+def test_bad_card_rates_say_what_they_got(name: str) -> None:
+    with pytest.raises(ValueError, match=f"MeasureOptions.{name} must be an integer >= 1, got 0"):
+        MeasureOptions(**{name: 0})  # type: ignore[arg-type]

@@ -9,7 +9,13 @@ from numpy.typing import NDArray
 from tests.measure.conftest import measure_frames
 from tryon.catalog.catalog import Catalog
 from tryon.measure import FrameSize, Measurement, fit_frame, recommend
-from tryon.measure.frame_fit import BRIDGE_BAND_MM, WIDTH_BAND_MM, frame_sizes
+from tryon.measure.frame_fit import (
+    DEFAULT_END_PIECE_MM,
+    END_PIECE_SIGMA_MM,
+    MIN_CONFIDENCE,
+    WIDTH_BAND_MM,
+    frame_sizes,
+)
 from tryon.measure.report import FaceReport
 
 
@@ -25,9 +31,12 @@ def shipped() -> list[tuple[str, FrameSize]]:
 
 def test_total_width_and_frame_pd_follow_the_marking() -> None:
     size = FrameSize(52, 18, 140)
-    assert size.total_width_mm == 2 * 52 + 18 + 2 * 5.0
+    assert size.total_width_mm == 2 * 52 + 18 + 2 * DEFAULT_END_PIECE_MM
+    assert size.total_width_sigma_mm == 2 * END_PIECE_SIGMA_MM  # end pieces unknown
     assert size.frame_pd_mm == 70
     assert str(size) == "52□18-140"
+    given = FrameSize(52, 18, 140, end_piece_mm=6.0)
+    assert given.total_width_mm == 2 * 52 + 18 + 12 and given.total_width_sigma_mm == 0.0
 
 
 def test_verdicts_on_shipped_products_match_their_numbers(
@@ -38,39 +47,56 @@ def test_verdicts_on_shipped_products_match_their_numbers(
     lo, hi = WIDTH_BAND_MM
     for fit in fits:
         assert fit.width_difference_mm == pytest.approx(fit.frame_width_mm - fit.temple_width_mm)
-        expected = (
-            "too narrow"
-            if fit.width_difference_mm < lo
-            else ("too wide" if fit.width_difference_mm > hi else "good")
-        )
-        assert fit.verdict == expected, fit
         assert 0.0 < fit.confidence <= 1.0
+        if fit.confidence < MIN_CONFIDENCE:
+            assert fit.verdict == "uncertain", fit
+        else:
+            d = fit.width_difference_mm
+            assert fit.verdict == ("too narrow" if d < lo else "too wide" if d > hi else "good")
         assert fit.nose_bridge_mm is not None and fit.bridge_verdict is not None
-        blo, bhi = BRIDGE_BAND_MM
-        diff = fit.size.bridge_mm - fit.nose_bridge_mm
-        assert fit.bridge_verdict == ("tight" if diff < blo else "loose" if diff > bhi else "good")
-    # Good fits come first.
-    verdicts = [f.verdict == "good" for f in fits]
-    assert verdicts == sorted(verdicts, reverse=True)
+    # Good fits come first, then those leaning good.
+    order = [(f.verdict != "good", f.leaning != "good") for f in fits]
+    assert order == sorted(order)
 
 
-def test_the_narrowest_shipped_frame_is_too_narrow_for_this_face(
+def test_this_adult_face_is_not_too_narrow_for_mid_size_frames(
     face: FaceReport, shipped: list[tuple[str, FrameSize]]
 ) -> None:
-    pid, narrowest = min(shipped, key=lambda ps: ps[1].total_width_mm)
-    fit = fit_frame(pid, narrowest, face.values)
-    assert fit is not None
-    assert fit.verdict == "too narrow", fit.to_dict()
-    assert fit.width_difference_mm < WIDTH_BAND_MM[0]
+    # The astronaut, an adult woman: the mid-size frames (128-132 mm) lean good; with the
+    # iris as the only ruler the verdict is uncertain, never "too narrow" as it read before
+    # the widths were calibrated.
+    mid = [(pid, s) for pid, s in shipped if 128.0 <= s.total_width_mm <= 132.0]
+    assert mid
+    for pid, size in mid:
+        fit = fit_frame(pid, size, face.values)
+        assert fit is not None
+        assert fit.leaning == "good", fit.to_dict()
+        assert fit.verdict in ("good", "uncertain"), fit.to_dict()
 
 
-def test_a_frame_as_wide_as_the_temples_is_good_and_far_wider_is_too_wide() -> None:
-    values = {"temple_width": Measurement(135.0, 2.0), "pd": Measurement(63.0, 2.0)}
-    good = fit_frame("x", FrameSize(53, 19, 140), values)  # 135 mm
-    wide = fit_frame("y", FrameSize(62, 20, 145), values)  # 154 mm
-    assert good is not None and good.verdict == "good" and good.confidence > 0.9
-    assert good.decentration_mm == pytest.approx((72 - 63) / 2)
-    assert wide is not None and wide.verdict == "too wide"
+@pytest.mark.parametrize(
+    ("temple", "sigma", "verdict"),
+    [
+        (134.0, 2.0, "good"),  # an average adult measured with a card: mid-size frames fit
+        (134.0, 7.0, "uncertain"),  # the same from the iris alone: too uncertain to say
+        (150.0, 2.0, "too narrow"),
+        (118.0, 2.0, "too wide"),
+    ],
+)
+def test_an_average_adult_gets_good_for_mid_size_frames_when_measured_well(
+    temple: float, sigma: float, verdict: str
+) -> None:
+    values = {"temple_width": Measurement(temple, sigma), "pd": Measurement(63.0, 2.0)}
+    fit = fit_frame("x", FrameSize(52, 18, 140, end_piece_mm=6.0), values)  # 134 mm wide
+    assert fit is not None and fit.verdict == verdict, fit
+    if verdict == "uncertain":
+        assert fit.leaning == "good" and fit.confidence < MIN_CONFIDENCE
+    else:
+        assert fit.confidence >= MIN_CONFIDENCE
+    assert fit.decentration_mm == pytest.approx((70 - 63) / 2)
+
+
+def test_no_temple_width_no_fit() -> None:
     assert fit_frame("z", FrameSize(53, 19), {"pd": Measurement(63.0, 2.0)}) is None
 
 

@@ -60,10 +60,12 @@ def test_frames_return_with_their_timestamps_and_face_events(
         assert (peer.frames[-1].width, peer.frames[-1].height) == (640, 480)
         report = await peer.wait_for(lambda m: m["type"] == "measurements")
         face = report["faces"][0]
-        assert face["face"] == 0 and face["status"] in ("ok", "withheld")
-        if face["status"] == "ok":
+        assert face["face"] == 1 and face["status"] in ("ok", "withheld")  # face ids start at 1
+        if face["status"] == "ok" and "pd" in face["values"]:
             pd = face["values"]["pd"]
             assert 50 < pd["value_mm"] < 80 and pd["uncertainty_mm"] > 0
+        elif face["status"] == "ok":  # a small face's PD may be too uncertain to report
+            assert "too uncertain" in face["withheld"]["pd"], face
         await peer.close()
 
     asyncio.run(scenario())

@@ -41,7 +41,8 @@ def khronos_unavailable_reason() -> str | None:
 
 
 def run_khronos(paths: list[Path], timeout: float = 120.0) -> list[KhronosResult]:
-    """Validate ``paths`` in one Node process; ``RuntimeError`` if it cannot run."""
+    """Validate ``paths`` in one Node process; ``RuntimeError`` if it cannot run or does
+    not report on every file."""
     reason = khronos_unavailable_reason()
     if reason is not None:
         raise RuntimeError(f"Khronos glTF validator unavailable: {reason}")
@@ -55,8 +56,12 @@ def run_khronos(paths: list[Path], timeout: float = 120.0) -> list[KhronosResult
     )
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"gltf_validate.mjs exited {proc.returncode}: {proc.stderr.strip()}")
+    lines = proc.stdout.splitlines()
+    if len(lines) != len(paths):  # Node died part way (e.g. its stack, on hostile JSON)
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"gltf_validate.mjs reported {len(lines)} of {len(paths)}: {last}")
     results = []
-    for path, line in zip(paths, proc.stdout.splitlines(), strict=True):
+    for path, line in zip(paths, lines, strict=True):
         report = json.loads(line)
         results.append(
             KhronosResult(path, report["errors"], report["warnings"], tuple(report["messages"]))

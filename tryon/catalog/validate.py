@@ -1,8 +1,10 @@
 """Check a product folder or a single glTF/GLB by the run-time loader's rules, plus the
-Khronos validator when it is available."""
+Khronos validator when it is available (only on files the loader accepts: hostile ones can
+overflow its stack)."""
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,14 +63,21 @@ def validate_path(
         problems.append(f"{path}: not a product folder or a .gltf/.glb file")
     else:
         problems.append(f"{path}: no such file or folder")
-    if khronos and model is not None and model.is_file():
+    if khronos and model is not None and not problems:  # a refused file is not passed on
         reason = khronos_unavailable_reason()
         if reason is not None:
             notes.append(f"Khronos validator skipped: {reason}")
         else:
-            (result,) = run_khronos([model])
-            problems.extend(
-                f"{model}: Khronos {m}" for m in result.messages if m.startswith("ERROR")
-            )
-            notes.append(f"Khronos validator: {result.errors} errors, {result.warnings} warnings")
+            _khronos(model, problems, notes)
     return ValidationReport(path, tuple(problems), tuple(notes))
+
+
+def _khronos(model: Path, problems: list[str], notes: list[str]) -> None:
+    """The Khronos validator's errors on ``model`` as problems, its counts as a note."""
+    try:
+        (result,) = run_khronos([model])
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        problems.append(f"{model}: the Khronos validator failed on it: {exc}")
+        return
+    problems.extend(f"{model}: Khronos {m}" for m in result.messages if m.startswith("ERROR"))
+    notes.append(f"Khronos validator: {result.errors} errors, {result.warnings} warnings")

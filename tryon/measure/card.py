@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from tryon.measure.calibration import FOCAL_SIGMA
 from tryon.measure.landmarks import FOREHEAD_FRONT
 from tryon.measure.sample import FaceSample
 from tryon.tracking.landmarks import IRIS_CENTERS, NOSE_BRIDGE
@@ -60,8 +61,6 @@ MAX_LINES: Final = 16
 EDGE_BIAS_PX: Final = 0.15
 #: Uncertainty of the forehead's depth in front of the eyes (how the card is held), mm.
 FOREHEAD_DEPTH_SIGMA_MM: Final = 4.0
-#: Relative uncertainty of an assumed focal length (unknown field of view).
-FOCAL_SIGMA: Final = 0.2
 
 
 @dataclass(frozen=True, slots=True)

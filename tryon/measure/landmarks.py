@@ -34,11 +34,12 @@ AXIS_X: Final = 0
 AXIS_Y: Final = 1
 
 CHIN: Final = 152
-#: Face edge at the cheekbones (bizygomatic width as far as the mesh's outline shows it).
+#: Face outline at the cheekbones: the bizygomatic breadth, once calibrated
+#: (`tryon.measure.calibration`).
 CHEEKBONES: Final = (234, 454)
-#: Face outline at the brow line, where a frame's hinges sit (the mesh's outline at the
-#: eye corners runs along the cheekbones, as wide as the face).
-TEMPLES: Final = (162, 389)
+#: Face outline at the temples, level with the eyes: where a frame's end pieces and hinges
+#: sit (the head width an optician matches a frame's total width to), once calibrated.
+TEMPLES: Final = (127, 356)
 #: Sides of the nose at the bridge, where a frame's bridge rests.
 NOSE_BRIDGE_SIDES: Final = (193, 417)
 #: Face outline on the upper forehead.

@@ -7,9 +7,18 @@ scale (the iris's, or a card's when one is found), averaged (20 % trimmed mean) 
 frames that agree on the PD (within a tolerance of their median). Its ± (one standard
 deviation, `tryon.measure.stats`) adds in quadrature: the average's standard error (prior
 noise model pooled with the frames' scatter), the scale's uncertainty (iris sizes across
-adults: ±0.5 mm on 11.7 mm, or the card's edge fits and depth correction) and what the pose
-correction may have left (yaw and pitch). Face-edge widths and the face shape need the head
-turned less (both edges in view).
+adults and how far the two irises' spans disagree, or the card's edge fits and depth
+correction), what the pose correction may have
+left (yaw and pitch) and, for the widths at the face's edge, their calibration and the
+camera's distance (`tryon.measure.calibration`). Face-edge widths and the face shape need
+the head turned less (both edges in view). A value whose ± is wider than
+`MAX_UNCERTAINTY_MM` allows is withheld with the reason: it could not tell a small face from
+an average one.
+
+With a card, the search (about 80 ms a frame) runs on one accepted frame in
+`MeasureOptions.card_interval` and stops once the card has been found in
+`MeasureOptions.card_frames` frames: the card measures this person's iris, and the frames
+without it scale through that.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,10 +41,23 @@ from tryon.measure.stats import average_error, frame_noise_prior, pose_error, tr
 from tryon.measure.values import MEASUREMENT_NAMES, Measurement
 from tryon.tracking.geometry import IRIS_DIAMETER_MM, FaceGeometry
 
-__all__ = ["FaceMeasurer", "MeasureOptions", "MeasurementSession"]
+__all__ = ["MAX_UNCERTAINTY_MM", "FaceMeasurer", "MeasureOptions", "MeasurementSession"]
 
-#: Spread of the visible iris diameter across adults, mm (one standard deviation).
-IRIS_SPREAD_MM = 0.5
+#: Spread of the visible iris diameter across adults, mm (one standard deviation; Rüfer et
+#: al. 2005 give 11.71 ± 0.42 mm white-to-white, see docs/measurements.md).
+IRIS_SPREAD_MM = 0.42
+#: Largest ± worth reporting, mm: wider, a value cannot tell a small face from an average
+#: one (PD: its two-sigma range would span most of the adult range, 53-75 mm; monocular PD:
+#: half that; widths: a frame size class, about 10 mm; nose bridge: bridges run 14-24 mm).
+MAX_UNCERTAINTY_MM: Final = {
+    "pd": 3.5,
+    "pd_right": 1.75,
+    "pd_left": 1.75,
+    "face_width": 8.0,
+    "temple_width": 8.0,
+    "nose_bridge_width": 4.0,
+    "face_height": 10.0,
+}
 #: Measurements taken at the face's outline: both edges must be in view.
 EDGE_MEASUREMENTS = ("face_width", "temple_width")
 _PD = MEASUREMENT_NAMES.index("pd")
@@ -59,8 +82,12 @@ class MeasureOptions:
     agreement: float = 0.04
     #: Head rotation speed above which a frame is skipped, degrees per second.
     max_turn_rate_deg_s: float = 60.0
-    #: Look for an ID-1 card on the forehead in each frame.
+    #: Look for an ID-1 card on the forehead.
     card: bool = False
+    #: While looking for the card, search one accepted frame in this many.
+    card_interval: int = 5
+    #: Stop looking once the card has been found in this many frames.
+    card_frames: int = 5
 
     def __post_init__(self) -> None:
         for name in ("max_yaw_deg", "max_pitch_deg", "max_edge_yaw_deg"):
@@ -76,6 +103,10 @@ class MeasureOptions:
             )
         if not 0.0 < self.agreement < 1.0:
             raise ValueError(f"MeasureOptions.agreement must be in (0, 1), got {self.agreement!r}")
+        for name in ("card_interval", "card_frames"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 1):
+                raise ValueError(f"MeasureOptions.{name} must be an integer >= 1, got {value!r}")
         if not self.max_turn_rate_deg_s > 0.0:
             raise ValueError(
                 f"MeasureOptions.max_turn_rate_deg_s must be > 0, got {self.max_turn_rate_deg_s!r}"
@@ -106,17 +137,33 @@ class FaceMeasurer:
         self._rejections: dict[str, tuple[int, str]] = {}
         self._seen = 0
         self._last: FaceSample | None = None
+        self._accepted = 0
+        self._cards_found = 0
+        self._card_searches = 0
 
     @property
     def frames(self) -> int:
         """Accepted frames in the window."""
         return len(self._frames)
 
+    @property
+    def card_searches(self) -> int:
+        """Frames searched for a card so far."""
+        return self._card_searches
+
     def reset(self) -> None:
         self._frames.clear()
         self._rejections.clear()
         self._seen = 0
         self._last = None
+        self._accepted = 0
+        self._cards_found = 0
+        self._card_searches = 0
+
+    def _card_due(self) -> bool:
+        o = self.options
+        looking = o.card and self._cards_found < o.card_frames
+        return looking and self._accepted % o.card_interval == 0
 
     def add(self, geometry: FaceGeometry, frame: NDArray[np.uint8] | None = None) -> str | None:
         """Take one frame's face; returns why it was skipped, or None when it counts.
@@ -133,10 +180,13 @@ class FaceMeasurer:
             self._rejections[kind] = (count + 1, message)
             return message
         card = None
-        if self.options.card and frame is not None:
+        if frame is not None and self._card_due():
+            self._card_searches += 1
             found = detect_card(frame, sample, geometry.observation.landmarks)
             if found is not None:
+                self._cards_found += 1
                 card = _Card(*eye_depth_scale(found, sample), found.long_px)
+        self._accepted += 1
         self._frames.append(_Frame(sample, card))
         return None
 
@@ -205,7 +255,15 @@ class FaceMeasurer:
             value = float(trimmed_mean(column))
             prior = value * float(np.median(noise[agree, m]))
             spread = average_error(column, prior)
-            sigma = math.sqrt(spread**2 + (value * pose_rel) ** 2 + (value * scale_rel) ** 2)
+            systematic = float(np.median([s.systematic[m] for s in samples]))
+            sigma = value * math.hypot(pose_rel, scale_rel, systematic)
+            sigma = math.hypot(spread, sigma)
+            limit = MAX_UNCERTAINTY_MM[name]
+            if sigma > limit:
+                withheld[name] = (
+                    f"{value:.0f} ± {sigma:.1f} mm: too uncertain to help (limit ± {limit:g} mm)"
+                )
+                continue
             result[name] = Measurement(value, sigma)
         shape = None
         if edges_visible:
@@ -237,7 +295,8 @@ class FaceMeasurer:
         uncertainty, its source and notes."""
         iris = np.array([f.sample.mm_per_px for f in accepted])
         iris_px = np.array([f.sample.iris_px for f in accepted])
-        iris_rel = IRIS_SPREAD_MM / IRIS_DIAMETER_MM
+        mismatch = float(np.median([f.sample.iris_mismatch for f in accepted]))
+        iris_rel = math.hypot(IRIS_SPREAD_MM / IRIS_DIAMETER_MM, mismatch)
         if not self.options.card:
             return iris, iris_px, iris_rel, "iris", []
         found = [(f.card, f.sample) for f in accepted if f.card is not None]
@@ -278,7 +337,8 @@ class FaceMeasurer:
 
 
 class MeasurementSession:
-    """Measurers for every face of a stream, by the tracker's face index."""
+    """Measurers for every face of a stream, by the face's identity (``face_id``): a face
+    keeps its measurements when faces change places or sizes."""
 
     def __init__(self, options: MeasureOptions | None = None) -> None:
         self.options = options or MeasureOptions()
@@ -286,11 +346,15 @@ class MeasurementSession:
 
     def update(self, faces: Sequence[FaceGeometry], frame: NDArray[np.uint8] | None = None) -> None:
         for geometry in faces:
-            index = geometry.observation.index
-            measurer = self._faces.get(index)
+            face_id = geometry.observation.face_id
+            measurer = self._faces.get(face_id)
             if measurer is None:
-                measurer = self._faces[index] = FaceMeasurer(self.options, index)
+                measurer = self._faces[face_id] = FaceMeasurer(self.options, face_id)
             measurer.add(geometry, frame)
+
+    def measurer(self, face_id: int) -> FaceMeasurer | None:
+        """The measurer of face ``face_id``, if that face has been seen."""
+        return self._faces.get(face_id)
 
     def report(self, frames: Sequence[tuple[str, FrameSize]] = ()) -> MeasurementReport:
         return MeasurementReport(tuple(self._faces[i].report(frames) for i in sorted(self._faces)))

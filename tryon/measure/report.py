@@ -95,8 +95,13 @@ class FaceReport:
             lines.append(f"  {'face shape':<16} {s.shape} (confidence {s.confidence:.0%})")
         for fit in self.fit:
             bridge = "" if fit.bridge_verdict is None else f", bridge {fit.bridge_verdict}"
+            verdict = (
+                f"uncertain (leaning {fit.leaning}, {fit.confidence:.0%})"
+                if fit.verdict == "uncertain"
+                else f"{fit.verdict} ({fit.confidence:.0%})"
+            )
             lines.append(
-                f"  fit {fit.product_id} {fit.size}: {fit.verdict} ({fit.confidence:.0%}): frame "
+                f"  fit {fit.product_id} {fit.size}: {verdict}: frame "
                 f"{fit.frame_width_mm:.1f} mm vs temples {fit.temple_width_mm:.1f} ± "
                 f"{fit.uncertainty_mm:.1f} mm{bridge}"
             )

@@ -5,6 +5,7 @@ the iris scale; taking them into the head frame (``Rᵀ (v - t)``) undoes yaw, p
 and dividing by that scale gives the mesh in *pixels at the eyes' depth*. A measurement in
 millimetres is then a head-frame distance times a scale (mm per pixel at the eyes' depth)
 from the iris or from a calibration card, so either scale applies to the same numbers.
+The widths at the face's edge are calibrated here (`tryon.measure.calibration`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from tryon.measure.calibration import edge_correction
 from tryon.measure.landmarks import measured_distances
 from tryon.tracking.geometry import FaceGeometry
 
@@ -27,10 +29,15 @@ class FaceSample:
 
     #: ``(478, 3)`` head-frame mesh, pixels at the eyes' depth.
     points_px: NDArray[np.float64]
-    #: Each distance of `MEASUREMENT_NAMES`, pixels at the eyes' depth.
+    #: Each distance of `MEASUREMENT_NAMES`, pixels at the eyes' depth (widths calibrated).
     distances_px: NDArray[np.float64]
+    #: Each distance's relative one-sigma systematic uncertainty (calibration, perspective).
+    systematic: NDArray[np.float64]
     #: Mean horizontal iris span in the image, pixels.
     iris_px: float
+    #: How far the two irises' spans disagree, ``|a - b| / (a + b)``: both irises are the
+    #: same size, so this is about the error of their mean (eyelids of a smile, a squint).
+    iris_mismatch: float
     #: The iris scale: millimetres per pixel at the eyes' depth.
     mm_per_px: float
     #: Head turn, nod and tilt relative to the line of sight to the face, degrees.
@@ -71,14 +78,19 @@ def sample_face(geometry: FaceGeometry) -> FaceSample:
     points = metres * (1000.0 / geometry.mm_per_px)
     yaw, pitch, roll = view_angles(rotation, translation)
     obs = geometry.observation
+    right, left = (float(d) for d in obs.iris_diameters_px)
+    focal = float(geometry.camera.fx)
+    correction = edge_correction(points, focal, float(geometry.mm_per_px))
     return FaceSample(
         points_px=points,
-        distances_px=measured_distances(points),
+        distances_px=measured_distances(points) * correction.factor,
+        systematic=correction.sigma,
         iris_px=float(np.mean(obs.iris_diameters_px)),
+        iris_mismatch=float(abs(right - left) / (right + left)),
         mm_per_px=float(geometry.mm_per_px),
         yaw_deg=yaw,
         pitch_deg=pitch,
         roll_deg=roll,
-        focal_px=float(geometry.camera.fx),
+        focal_px=focal,
         timestamp_ms=int(obs.timestamp_ms),
     )

@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from tryon.frames import validate_frame
 from tryon.tracking.landmarks import IRIS_CENTERS, IRIS_HORIZONTAL
+from tryon.tracking.low_light import prepare_for_tracking
 from tryon.tracking.observation import NUM_LANDMARKS, FaceObservation
 from tryon.tracking.tracker import TrackerOptions, TrackerResult
 
@@ -212,9 +213,8 @@ class MediaPipeFaceTracker:
             )
         self._last_ts = timestamp_ms
         h, w = frame.shape[:2]
-        image = np.ascontiguousarray(frame)
-
         o = self._options
+        image = np.ascontiguousarray(prepare_for_tracking(frame) if o.low_light_denoise else frame)
         if o.find_small_faces and len(self._crop_boxes) >= o.max_faces:
             found = []  # every face is followed on crops: the full-frame pass missed them
         else:

@@ -32,6 +32,9 @@ class TrackerOptions:
     #: Frames between two full-range detection passes while faces are missing (the first
     #: frame always gets one). Faces found this way are then followed on crops every frame.
     detection_interval: int = 10
+    #: Denoise dim frames before tracking (`tryon.tracking.low_light`): in low light darker
+    #: skin is lost first without it.
+    low_light_denoise: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_faces <= 16:
