@@ -103,6 +103,7 @@ def test_no_face_attract_screen_then_idle_reset(
 ) -> None:
     config = _config(
         tmp_path,
+        '[catalog]\nproducts = ["round-tortoise", "aviator-gold-58"]\n'
         "[idle]\nattract_after_s = 1.0\nreset_after_s = 5.0\n"
         '[snapshots]\nfolder = "shots"\n[text]\nattract_title = "Kom dichterbij"\n',
     )
@@ -110,6 +111,7 @@ def test_no_face_attract_screen_then_idle_reset(
         "--video", str(empty_video), "--windowed", f"{W}x{H}", "--config", str(config)
     )
     first = kiosk.wait_for(r"^product: (\S+) ")[1]
+    assert first == "round-tortoise"
     kiosk.key("Right", "space")  # the shopper's choices, to be forgotten
     second = kiosk.wait_for(r"^product: (\S+) ")[1]
     assert second != first
