@@ -98,6 +98,7 @@ class Window:
             glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
             glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
             glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+            glfw.window_hint(glfw.RESIZABLE, False)  # the layout is made for one size
             monitor = glfw.get_primary_monitor() if config.fullscreen else None
             if monitor:
                 mode = glfw.get_video_mode(monitor)
@@ -175,6 +176,7 @@ class Kiosk:
         self._dragging = False
         self._snapshot_wanted = False
         self.snapshots: list[Path] = []
+        self._writers: list[threading.Thread] = []
         self._notice_until = 0.0
         self._next_measure = 0.0
         self._idle_reset_done = False
@@ -197,7 +199,10 @@ class Kiosk:
         self.wear(0, 0)
 
     def stop(self) -> None:
+        """Stop tracking, finish writing the snapshots asked for, release the engine."""
         self.worker.stop()
+        for writer in self._writers:
+            writer.join(timeout=10.0)
         self.engine.close()
 
     # -- actions ---------------------------------------------------------------------------
@@ -404,7 +409,9 @@ class Kiosk:
             except Exception as exc:  # a full disk must not take the kiosk down
                 say(f"snapshot: failed: {exc}")
 
-        threading.Thread(target=save, name="kiosk-snapshot", daemon=True).start()
+        writer = threading.Thread(target=save, name="kiosk-snapshot", daemon=True)
+        writer.start()
+        self._writers = [w for w in self._writers if w.is_alive()] + [writer]
 
 
 def run_kiosk(
