@@ -185,3 +185,13 @@ def test_bad_arguments_are_one_line_and_exit_2(
     assert main(["kiosk", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
+
+
+def test_no_display_is_one_line_and_exit_2(
+    face_video: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["kiosk", "--video", str(face_video), "--windowed", "640x480"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot open a window: " in err[0] and "DISPLAY" in err[0], err

@@ -77,6 +77,14 @@ def make_shelves(catalog: Catalog, config: KioskConfig) -> tuple[Shelf, ...]:
     return tuple(shelves)
 
 
+def _glfw_error() -> str:
+    """glfw's description of its last error on this thread."""
+    _, text = glfw.get_error()
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return str(text or "unknown error")
+
+
 def _fit_window(frame_size: tuple[int, int], window: tuple[int, int]) -> Rect:
     """The largest rect of the frame's aspect centered in the window."""
     fw, fh = frame_size
@@ -91,8 +99,9 @@ class Window:
     """The glfw window with its GL context, renderer and kiosk layers (GL thread only)."""
 
     def __init__(self, config: KioskConfig) -> None:
+        glfw.ERROR_REPORTING = "ignore"  # failures become one line (KioskError) below
         if not glfw.init():
-            raise KioskError("cannot open a window: no display (is DISPLAY set, X running?)")
+            raise KioskError(f"cannot open a window: {_glfw_error()} (is DISPLAY set?)")
         try:
             glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
             glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
@@ -107,7 +116,9 @@ class Window:
                 size = config.window_size
             handle = glfw.create_window(size[0], size[1], _TITLE, monitor, None)
             if not handle:
-                raise KioskError(f"cannot open a {size[0]}x{size[1]} OpenGL 3.3 window")
+                raise KioskError(
+                    f"cannot open a {size[0]}x{size[1]} OpenGL 3.3 window: {_glfw_error()}"
+                )
             self.handle: Any = handle
             glfw.make_context_current(handle)
             glfw.swap_interval(1)
