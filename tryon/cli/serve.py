@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import ssl
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,14 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="engine off: send the camera back unchanged (a baseline for benchmarks)",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="engine worker processes, sessions spread over them (default: one per core,"
+        " %(default)s here); 0 runs engines on threads of the server process",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log session events")
     p.set_defaults(func=run)
 
@@ -103,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             ice_servers=tuple(IceServer.parse(s) for s in args.ice_server),
             allowed_origins=tuple(args.allow_origin),
             engine=not args.echo,
+            workers=args.workers,
             cert=args.cert,
             key=args.key,
         )

@@ -25,6 +25,7 @@ from tryon.server.limits import OfferRateLimiter, Rejection, check_offer
 from tryon.server.metrics import Metrics
 from tryon.server.products import ProductShelf
 from tryon.server.session import EngineFactory, Sessions
+from tryon.server.workers import EnginePool
 
 __all__ = ["create_app"]
 
@@ -42,6 +43,7 @@ SESSIONS: web.AppKey[Sessions] = web.AppKey("sessions", Sessions)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 SHELF: web.AppKey[ProductShelf] = web.AppKey("shelf", ProductShelf)
 LIMITER: web.AppKey[OfferRateLimiter] = web.AppKey("limiter", OfferRateLimiter)
+POOL: web.AppKey[EnginePool] = web.AppKey("pool", EnginePool)
 
 
 def create_app(
@@ -55,6 +57,9 @@ def create_app(
     app[SHELF] = shelf
     app[LIMITER] = OfferRateLimiter(config.offers_per_minute)
     app[SESSIONS] = Sessions(config, metrics, engine_factory, shelf.__contains__)
+    if isinstance(engine_factory, EnginePool):
+        app[POOL] = engine_factory
+        app.on_cleanup.append(_close_pool)
     app.router.add_post("/offer", _offer)
     app.router.add_route("OPTIONS", "/offer", _preflight)
     app.router.add_get("/healthz", _healthz)
@@ -191,7 +196,8 @@ async def _healthz(request: web.Request) -> web.Response:
 async def _metrics(request: web.Request) -> web.Response:
     workers = sum(1 for t in threading.enumerate() if t.name.startswith("tryon-session-"))
     live = {sid: s.stats for sid, s in request.app[SESSIONS].live.items()}
-    text = request.app[METRICS].render(live, workers)
+    pool = request.app.get(POOL)
+    text = request.app[METRICS].render(live, workers, () if pool is None else pool.stats())
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 
@@ -302,3 +308,8 @@ async def _quiet_task_failures(app: web.Application) -> None:
 
 async def _shutdown(app: web.Application) -> None:
     await app[SESSIONS].close_all()
+
+
+async def _close_pool(app: web.Application) -> None:
+    """Stop the engine workers once every session is closed (bounded: see EnginePool)."""
+    await asyncio.get_running_loop().run_in_executor(None, app[POOL].close)

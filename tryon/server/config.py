@@ -76,12 +76,17 @@ class ServerConfig:
     allowed_origins: tuple[str, ...] = ()
     #: ``False`` turns the engine off: the server echoes the camera (the benchmark's baseline).
     engine: bool = True
+    #: Engine worker processes (sessions spread over them, frames through shared memory);
+    #: 0 runs each session's engine on a thread of the server's own process.
+    workers: int = 0
     cert: Path | None = None
     key: Path | None = None
     #: Edge of the square product thumbnails in pixels.
     thumbnail_size: int = 256
 
     def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ValueError(f"workers must be 0 (threads) or more, got {self.workers}")
         if self.max_sessions < 1:
             raise ValueError(f"max_sessions must be at least 1, got {self.max_sessions}")
         if self.offers_per_minute < 1:
