@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tryon.catalog.asset import Asset
+from tryon.catalog.eyewear_gen import srgb_to_linear
+from tryon.catalog.hairstyle import HairstyleProduct
 from tryon.catalog.manifest import EyewearProduct, Product
 from tryon.render.eyewear_pass import EyewearPass, WornEyewear
+from tryon.render.hairstyle_pass import HairstylePass, WornHairstyle
 from tryon.render.passes import RenderPass, Worn
 
 __all__ = ["Kind", "kind_of_item", "worn_item"]
@@ -32,8 +35,19 @@ def _wear_eyewear(product: EyewearProduct, asset: Asset | None, intensity: float
     return WornEyewear(asset, intensity=intensity, anchors=product.eyewear.anchors)
 
 
+def _wear_hairstyle(product: HairstyleProduct, asset: Asset | None, intensity: float) -> Worn:
+    if asset is None:
+        raise ValueError(f"hairstyle product {product.id!r} needs its model to be worn")
+    style = product.hairstyle
+    width_m = style.design_head_width_mm / 1000.0
+    return WornHairstyle(asset, srgb_to_linear(style.color), width_m, intensity=intensity)
+
+
 #: Every kind the renderer draws, in no particular order (passes run by stage).
-KINDS: tuple[Kind, ...] = (Kind(EyewearProduct, WornEyewear, _wear_eyewear, EyewearPass),)
+KINDS: tuple[Kind, ...] = (
+    Kind(EyewearProduct, WornEyewear, _wear_eyewear, EyewearPass),
+    Kind(HairstyleProduct, WornHairstyle, _wear_hairstyle, HairstylePass),
+)
 
 
 def worn_item(product: Product, asset: Asset | None, intensity: float) -> Worn:
