@@ -159,6 +159,15 @@ class _Shell:
         normal = grad / np.linalg.norm(grad, axis=-1, keepdims=True)
         return pos, normal
 
+    def radii(self, offset: float) -> F64:
+        """``(2, 3)`` radii of the shell grown by ``offset``: front half, back half."""
+        return np.array(
+            [
+                [self.rx + offset, self.ry + offset, self.rz_front + offset],
+                [self.rx + offset, self.ry + offset, self.rz_back + offset],
+            ]
+        )
+
     def cap(self, style: Style) -> MeshData:
         """The scalp above the hairline (an updo's hairline too: it shows the whole cap)."""
         cols, rows = 64, 14
@@ -213,17 +222,22 @@ def _face_clear_azimuth(azimuth: F64, y: F64) -> F64:
 
 
 def _strand_path(
-    spec: HairstyleSpec, shell: _Shell, az0: float, offset: float, rng: np.random.Generator
+    spec: HairstyleSpec, shell: _Shell, az0: float, layer: int, rng: np.random.Generator
 ) -> _Strand:
     """The centre line of a strand rooted at azimuth ``az0`` (crown end first)."""
     style = spec.style
     fringe = style == "fringe" and abs(az0) < math.radians(_FRINGE_HALF_DEG)
+    # The innermost layer of a parted style fills the parting: combed forward to the hairline.
+    parting = layer == 0 and style in ("bob", "long") and abs(az0) < math.radians(40.0)
     n_shell, n_fall = 16, 10
+    offset = _FIRST_LAYER + layer * _LAYER_STEP
     top = shell.ry + offset
     if style == "updo":  # from the hairline up and back to the bun
         return _updo_path(shell, az0, offset, rng)
     if fringe:
         end_y = _FRINGE_END + rng.uniform(-0.002, 0.002)
+    elif parting:
+        end_y = float(hairline(np.array([az0]))[0]) + 0.002
     elif style == "fringe":  # short layers over the rest of the head
         end_y = float(hairline(np.array([az0]))[0]) - 0.015 + rng.uniform(-0.004, 0.004)
     else:
@@ -238,33 +252,44 @@ def _strand_path(
     if end_y < 0.0:
         y = np.concatenate([y, np.linspace(0.0, end_y, n_fall + 1)[1:]])
     az = np.full_like(y, az0)
-    if not fringe:
+    if not (fringe or parting):
         az = _face_clear_azimuth(az, y)
     az += rng.uniform(-0.01, 0.01) + 0.006 * np.sin(y * rng.uniform(60, 120) + rng.uniform(0, 6))
     pos, normal = shell.point(az, y, offset)
     if style == "bob" and end_y < 0.0:  # the ends turn under
         curl = np.clip((y - end_y * 0.55) / (end_y * 0.45), 0.0, 1.0) ** 2
         pos = pos - normal * (0.012 * curl)[:, None]
-    across = np.stack([np.cos(az), np.zeros_like(az), -np.sin(az)], axis=-1)
+    across = _unit_rows(np.cross(np.gradient(pos, axis=0), normal))
     return _Strand(pos, normal, across, depth=float(np.cos(az0)))
 
 
 def _updo_path(shell: _Shell, az0: float, offset: float, rng: np.random.Generator) -> _Strand:
-    """From the hairline up over the scalp to the bun at the back of the crown."""
-    n = 18
+    """From the hairline over the scalp (the shortest way) to the bun at the back of the
+    crown: directions slerped on the unit sphere that the shell is a stretched copy of."""
     start_y = float(hairline(np.array([az0]))[0]) - 0.004
-    bun_az = math.copysign(math.pi - 0.25, az0 if az0 != 0.0 else 1.0)
-    t = np.linspace(0.0, 1.0, n)
-    bun_y = 0.075
-    az = az0 + (bun_az - az0) * t**1.5 * (1.0 if abs(az0) < math.pi - 0.25 else 0.0)
-    y = start_y + (bun_y - start_y) * np.sin(0.5 * math.pi * t)
-    y = np.minimum(y, (shell.ry + offset) * 0.97)
-    az += rng.uniform(-0.015, 0.015)
-    pos, normal = shell.point(az, y, offset)
+    start, _ = shell.point(np.array([az0]), np.array([start_y]), offset)
+    bun, _ = shell.point(np.array([math.pi - 0.12]), np.array([0.075]), offset)
+    radii = shell.radii(offset)
+
+    def half(p: F64) -> F64:  # the radii of the half each point is in
+        out: F64 = np.where(p[:, 2:] > 0.0, radii[0], radii[1])
+        return out
+
+    a = _unit_rows(start / half(start))[0]
+    b = _unit_rows(bun / half(bun))[0]
+    angle = math.acos(float(np.clip(a @ b, -1.0, 1.0)))
+    t = np.linspace(0.0, 1.0, 18)[:, None] * rng.uniform(0.9, 1.0)
+    unit = (np.sin((1.0 - t) * angle) * a + np.sin(t * angle) * b) / max(math.sin(angle), 1e-6)
+    pos = unit * half(unit)
+    normal = _unit_rows(pos / half(pos) ** 2)
     tangent = np.gradient(pos, axis=0)
-    across = np.cross(normal, tangent)
-    across /= np.maximum(np.linalg.norm(across, axis=-1, keepdims=True), 1e-9)
+    across = _unit_rows(np.cross(normal, tangent))
     return _Strand(pos[::-1], normal[::-1], across[::-1], depth=float(np.cos(az0)))
+
+
+def _unit_rows(v: F64) -> F64:
+    out: F64 = v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+    return out
 
 
 def _bun(spec: HairstyleSpec, offset: float) -> list[_Strand]:
@@ -301,7 +326,7 @@ def _cards(spec: HairstyleSpec, shell: _Shell) -> MeshData:
         offset = _FIRST_LAYER + layer * _LAYER_STEP
         count = spec.strands - 6 * layer
         az0 = (np.arange(count) + 0.25 + 0.5 * (layer % 2)) / count * 2.0 * math.pi - math.pi
-        strands = [_strand_path(spec, shell, float(a), offset, rng) for a in az0]
+        strands = [_strand_path(spec, shell, float(a), layer, rng) for a in az0]
         if spec.style == "updo":
             strands += _bun(spec, offset)
         width = 2.1 * 2.0 * math.pi * (shell.rx + offset) / count
