@@ -2,8 +2,9 @@
 
 The style is laid out on its design head: the skull ellipsoid that
 :func:`~tryon.render.fit.head_proxy` makes for the canonical face (:data:`DESIGN_HEAD`), its
-front pushed out to pass over the forehead. Asset frame: metres, origin at the ellipsoid's
-centre, +X the wearer's left, +Y up, +Z out of the face.
+front pushed out to pass over the forehead. Asset frame: metres, origin at the top of the
+design head's forehead (face mesh landmark 10, where the renderer anchors the style), +X the
+wearer's left, +Y up, +Z out of the face.
 
 * ``cap`` (opaque, dark): the scalp above the hairline, so the cards have hair-dark skin
   under them rather than the camera image.
@@ -52,6 +53,8 @@ class DesignHead:
     radii: tuple[float, float, float, float]
     #: Front radius of the scalp shell: the ellipsoid pushed out over the forehead.
     forehead_radius: float
+    #: The top of the forehead (landmark 10) relative to the nose bridge: the asset's origin.
+    forehead: tuple[float, float, float]
 
     @property
     def width_mm(self) -> float:
@@ -61,7 +64,10 @@ class DesignHead:
 
 #: ``head_proxy`` of the canonical face (checked by the tests), forehead over landmark 10.
 DESIGN_HEAD = DesignHead(
-    center=(0.0, -0.0126, -0.0771), radii=(0.0697, 0.12, 0.0499, 0.11), forehead_radius=0.079
+    center=(0.0, -0.0126, -0.0771),
+    radii=(0.0697, 0.12, 0.0499, 0.11),
+    forehead_radius=0.079,
+    forehead=(0.0, 0.0404, -0.0076),
 )
 
 #: Hairline height (above the ellipsoid centre, metres) by azimuth from the face, degrees.
@@ -126,11 +132,15 @@ def build_hairstyle(spec: HairstyleSpec) -> bytes:
         double_sided=True,
     )
     shell = _Shell(DESIGN_HEAD)
+    # Laid out around the skull centre, written with the forehead top at the origin.
+    origin = np.subtract(DESIGN_HEAD.forehead, DESIGN_HEAD.center)
     root = NodeSpec(
         name="hairstyle",
         children=(
-            NodeSpec("cap", parts=((shell.cap(spec.style), cap),)),
-            NodeSpec("cards", parts=((_cards(spec, shell), cards),)),
+            NodeSpec("cap", parts=((shell.cap(spec.style).transformed(np.eye(3), -origin), cap),)),
+            NodeSpec(
+                "cards", parts=((_cards(spec, shell).transformed(np.eye(3), -origin), cards),)
+            ),
         ),
     )
     return write_glb([root], generator=f"tryon hairstyle_gen {spec.style}")

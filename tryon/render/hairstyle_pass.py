@@ -1,9 +1,10 @@
 """The hairstyle pass: 3D hairstyles (strand cards over a scalp cap) on the head.
 
-Per frame each worn style is placed on its face's :class:`~tryon.render.fit.HeadProxy`: the
-model's origin (the centre of its design head's skull ellipsoid) goes to the proxy's centre,
-turned with the head, and the model is scaled by the wearer's ear-to-ear width over the
-design head's (``design_head_width_mm`` in the manifest). The opaque cap is drawn in
+Per frame each worn style is placed on its face: the model's origin (the top of its design
+head's forehead) goes to the face mesh's forehead top (landmark 10), turned with the head, and
+the model is scaled by the wearer's ear-to-ear width (the
+:class:`~tryon.render.fit.HeadProxy`'s) over the design head's (``design_head_width_mm`` in
+the manifest). The opaque cap is drawn in
 :attr:`Stage.OPAQUE` (PBR), the cards in :attr:`Stage.BLENDED` with the ``hair`` program
 (Kajiya-Kay highlights), in the model's order (inner layers first, back to front), depth
 tested against the head occluder and the cap but not writing depth.
@@ -20,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset
-from tryon.render.fit import HeadProxy, Part
+from tryon.render.fit import HeadProxy, Part, head_frame_vertices
 from tryon.render.gl_state import Culling
 from tryon.render.gpu_asset import GpuAsset, GpuPrimitive
 from tryon.render.passes import (
@@ -40,6 +41,8 @@ from tryon.tracking.geometry import FaceGeometry
 
 __all__ = ["HairstylePass", "WornHairstyle", "hair_model_matrix"]
 
+#: The face mesh landmark at the top of the forehead: where a style's origin goes.
+FOREHEAD_TOP = 10
 #: Near clip plane of the renderer's projection, metres (a part nearer is "behind").
 _NEAR_M = 0.01
 #: Thumbnails: three-quarter view angles, degrees (the face's side toward the camera).
@@ -72,11 +75,13 @@ class WornHairstyle:
 def hair_model_matrix(
     face: FaceGeometry, head: HeadProxy, design_head_width_m: float
 ) -> NDArray[np.float64]:
-    """Camera-from-asset: the style's design head onto ``head`` (centre, turn and scale)."""
+    """Camera-from-asset: the style's origin on the top of the forehead (landmark 10),
+    turned with the head, scaled by the head's width over the design head's."""
     scale = 2.0 * head.radii[0] / design_head_width_m
+    anchor = head_frame_vertices(face)[FOREHEAD_TOP]
     model = np.eye(4)
     model[:3, :3] = face.rotation * scale
-    model[:3, 3] = face.rotation @ head.center + face.translation
+    model[:3, 3] = face.rotation @ anchor + face.translation
     return model
 
 
