@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Generate the shipped catalog: products/<id>/{product.json, model.glb} and
-products/product.schema.json, all from the table below.
+products/product.schema.json, all from the tables below (eyewear, makeup, looks).
 
 Usage: scripts/make_products.py [--check]   (--check: exit 1 if the committed files differ)
 """
@@ -24,6 +24,12 @@ from tryon.catalog.manifest import (
 ROOT = Path(__file__).resolve().parent.parent / "products"
 SCHEMA_NAME = "product.schema.json"
 MODEL_NAME = "model.glb"
+
+
+def _m(area: str, color: str, finish: str | None = None, **extra: str) -> dict[str, str]:
+    """A manifest's "makeup" object."""
+    return {"area": area, "color": color, **({} if finish is None else {"finish": finish}), **extra}
+
 
 #: id -> (display name, brand, price EUR, generator spec)
 PRODUCTS: dict[str, tuple[str, str, float, GlassesSpec]] = {
@@ -104,14 +110,7 @@ HAIRSTYLES: dict[str, tuple[str, str, float, HairstyleSpec]] = {
 def hairstyle_manifest(product_id: str) -> dict[str, object]:
     name, brand, price, spec = HAIRSTYLES[product_id]
     data: dict[str, object] = {
-        "schema_version": 1,
-        "id": product_id,
-        "name": name,
-        "brand": brand,
-        "category": "hairstyle",
-        "price": price,
-        "currency": "EUR",
-        "thumbnails": [],
+        **_common(product_id, name, brand, price, "hairstyle"),
         "hairstyle": {
             "model": MODEL_NAME,
             "length": spec.style,
@@ -123,18 +122,230 @@ def hairstyle_manifest(product_id: str) -> dict[str, object]:
     return data
 
 
-def manifest(product_id: str) -> dict[str, object]:
-    name, brand, price, spec = PRODUCTS[product_id]
-    look = TINTS[spec.tint]
-    data: dict[str, object] = {
+#: Makeup in shades for light to deep skin: id -> (display name, brand, price EUR, the
+#: manifest's "makeup" object).
+MAKEUP: dict[str, tuple[str, str, float, dict[str, str]]] = {
+    # lips
+    "lips-velvet-red": ("Velvet Red", "Tryon Beauty", 24.0, _m("lips", "#a3202e", "matte")),
+    "lips-rosewood": ("Rosewood Satin", "Tryon Beauty", 22.0, _m("lips", "#9a5b5e", "satin")),
+    "lips-soft-beige": ("Soft Beige Nude", "Tryon Beauty", 22.0, _m("lips", "#c08a7a", "satin")),
+    "lips-caramel": ("Caramel Nude", "Tryon Beauty", 22.0, _m("lips", "#9a6248", "satin")),
+    "lips-cocoa": ("Cocoa Nude", "Maison Lune", 26.0, _m("lips", "#6b3b2c", "matte")),
+    "lips-berry-gloss": ("Berry Gloss", "Maison Lune", 19.0, _m("lips", "#7d1f45", "gloss")),
+    "lips-glass-gloss": ("Glass Gloss", "Maison Lune", 18.0, _m("lips", "#c98a8a", "gloss")),
+    "lips-bronze-foil": ("Bronze Foil", "Maison Lune", 27.0, _m("lips", "#8a4b2c", "metallic")),
+    "lips-plum-shimmer": ("Plum Shimmer", "Tryon Beauty", 24.0, _m("lips", "#5e2340", "shimmer")),
+    "lips-coral": ("Coral Satin", "Tryon Beauty", 22.0, _m("lips", "#e0624f", "satin")),
+    "lip-liner-spice": ("Spice Lip Liner", "Tryon Beauty", 14.0, _m("lip-liner", "#8a4a3a")),
+    "lip-liner-espresso": ("Espresso Lip Liner", "Maison Lune", 15.0, _m("lip-liner", "#4a2820")),
+    # eyes
+    "eyeshadow-warm-neutrals": (
+        "Warm Neutrals Trio",
+        "Tryon Beauty",
+        32.0,
+        _m("eyeshadow", "#c9a27e", "satin", crease_color="#8a5a3c", outer_color="#4b2e20"),
+    ),
+    "eyeshadow-smoky-plum": (
+        "Smoky Plum Trio",
+        "Maison Lune",
+        36.0,
+        _m("eyeshadow", "#8a6a7a", "shimmer", crease_color="#4a2a3a", outer_color="#24161e"),
+    ),
+    "eyeshadow-gold-metal": (
+        "Gold Metal Duo",
+        "Maison Lune",
+        34.0,
+        _m("eyeshadow", "#c8a050", "metallic", crease_color="#7a5028"),
+    ),
+    "eyeliner-black-winged": (
+        "Black Winged Liner",
+        "Tryon Beauty",
+        18.0,
+        _m("eyeliner", "#121212", "matte", wing="classic"),
+    ),
+    "eyeliner-ink-dramatic": (
+        "Ink Dramatic Liner",
+        "Maison Lune",
+        21.0,
+        _m("eyeliner", "#0e1020", "gloss", wing="dramatic"),
+    ),
+    "eyeliner-brown-tightline": (
+        "Brown Tightline",
+        "Tryon Beauty",
+        16.0,
+        _m("eyeliner", "#3a2418", "matte", wing="none"),
+    ),
+    "mascara-black": ("Volume Mascara Black", "Tryon Beauty", 19.0, _m("mascara", "#0c0c0c")),
+    "contacts-ocean-blue": ("Ocean Blue Lenses", "Clearview", 29.0, _m("contacts", "#3f7fbf")),
+    "contacts-hazel": ("Hazel Lenses", "Clearview", 29.0, _m("contacts", "#9a7038")),
+    "contacts-grey": ("Misty Grey Lenses", "Clearview", 29.0, _m("contacts", "#8a9098")),
+    # brows
+    "brows-taupe": ("Taupe Brow Tint", "Tryon Beauty", 17.0, _m("brows", "#6b5444")),
+    "brows-ebony": ("Ebony Brow Tint", "Tryon Beauty", 17.0, _m("brows", "#2a1e18")),
+    # cheeks
+    "blush-peach": ("Peach Blush", "Tryon Beauty", 21.0, _m("blush", "#e89a80", "matte")),
+    "blush-rose": ("Rose Blush", "Maison Lune", 23.0, _m("blush", "#c85a70", "satin")),
+    "blush-berry": ("Berry Blush", "Maison Lune", 23.0, _m("blush", "#8a2f45", "shimmer")),
+    "contour-soft-taupe": ("Soft Taupe Contour", "Tryon Beauty", 24.0, _m("contour", "#a07a62")),
+    "contour-deep-cocoa": ("Deep Cocoa Contour", "Tryon Beauty", 24.0, _m("contour", "#4a2c20")),
+    "highlighter-champagne": (
+        "Champagne Glow",
+        "Maison Lune",
+        28.0,
+        _m("highlighter", "#f0dcc0", "shimmer"),
+    ),
+    "highlighter-bronze-gold": (
+        "Bronze Gold Glow",
+        "Maison Lune",
+        28.0,
+        _m("highlighter", "#d8a060", "metallic"),
+    ),
+    # skin: foundations from fair to deep, concealers
+    "foundation-porcelain": (
+        "Porcelain Foundation",
+        "Tryon Beauty",
+        34.0,
+        _m("foundation", "#f0d2bc"),
+    ),
+    "foundation-light-beige": (
+        "Light Beige Foundation",
+        "Tryon Beauty",
+        34.0,
+        _m("foundation", "#e0b898"),
+    ),
+    "foundation-sand": ("Sand Foundation", "Tryon Beauty", 34.0, _m("foundation", "#c99a76")),
+    "foundation-golden-tan": (
+        "Golden Tan Foundation",
+        "Tryon Beauty",
+        34.0,
+        _m("foundation", "#a8744f"),
+    ),
+    "foundation-chestnut": (
+        "Chestnut Foundation",
+        "Tryon Beauty",
+        34.0,
+        _m("foundation", "#7a4e34"),
+    ),
+    "foundation-espresso": (
+        "Espresso Foundation",
+        "Tryon Beauty",
+        34.0,
+        _m("foundation", "#4a2e20"),
+    ),
+    "concealer-light": ("Light Concealer", "Tryon Beauty", 22.0, _m("concealer", "#f2d6c0")),
+    "concealer-medium": ("Medium Concealer", "Tryon Beauty", 22.0, _m("concealer", "#c89c78")),
+    "concealer-deep": ("Deep Concealer", "Tryon Beauty", 22.0, _m("concealer", "#7a5038")),
+}
+
+#: Looks: id -> (display name, brand, price EUR, (product id, intensity) in the order worn).
+LOOKS: dict[str, tuple[str, str, float, tuple[tuple[str, float], ...]]] = {
+    "look-everyday-natural": (
+        "Everyday Natural",
+        "Tryon Beauty",
+        99.0,
+        (
+            ("foundation-light-beige", 0.8),
+            ("concealer-light", 0.7),
+            ("blush-peach", 0.7),
+            ("brows-taupe", 0.6),
+            ("mascara-black", 1.0),
+            ("lips-rosewood", 0.8),
+        ),
+    ),
+    "look-evening-glam": (
+        "Evening Glam",
+        "Maison Lune",
+        149.0,
+        (
+            ("foundation-sand", 0.9),
+            ("contour-soft-taupe", 0.7),
+            ("highlighter-champagne", 0.8),
+            ("eyeshadow-smoky-plum", 0.9),
+            ("eyeliner-black-winged", 1.0),
+            ("mascara-black", 1.0),
+            ("lip-liner-spice", 0.8),
+            ("lips-velvet-red", 1.0),
+        ),
+    ),
+    "look-deep-bronze": (
+        "Deep Bronze",
+        "Maison Lune",
+        159.0,
+        (
+            ("foundation-espresso", 0.8),
+            ("concealer-deep", 0.6),
+            ("contour-deep-cocoa", 0.6),
+            ("highlighter-bronze-gold", 0.7),
+            ("blush-berry", 0.6),
+            ("eyeshadow-gold-metal", 0.8),
+            ("eyeliner-ink-dramatic", 1.0),
+            ("mascara-black", 1.0),
+            ("brows-ebony", 0.7),
+            ("lip-liner-espresso", 0.9),
+            ("lips-cocoa", 0.9),
+        ),
+    ),
+    "look-warm-caramel": (
+        "Warm Caramel",
+        "Tryon Beauty",
+        119.0,
+        (
+            ("foundation-golden-tan", 0.8),
+            ("blush-rose", 0.5),
+            ("eyeshadow-warm-neutrals", 0.8),
+            ("eyeliner-brown-tightline", 1.0),
+            ("mascara-black", 0.9),
+            ("lips-caramel", 0.9),
+        ),
+    ),
+    "look-blue-gloss": (
+        "Blue Eyes, Berry Gloss",
+        "Clearview",
+        59.0,
+        (
+            ("contacts-ocean-blue", 0.9),
+            ("mascara-black", 1.0),
+            ("lips-berry-gloss", 0.9),
+        ),
+    ),
+}
+
+
+def _common(
+    product_id: str, name: str, brand: str, price: float, category: str
+) -> dict[str, object]:
+    return {
         "schema_version": 1,
         "id": product_id,
         "name": name,
         "brand": brand,
-        "category": "eyewear",
+        "category": category,
         "price": price,
         "currency": "EUR",
         "thumbnails": [],
+    }
+
+
+def makeup_manifest(product_id: str) -> dict[str, object]:
+    name, brand, price, params = MAKEUP[product_id]
+    data = {**_common(product_id, name, brand, price, "makeup"), "makeup": params}
+    parse_manifest(data, product_id)  # the table must make valid manifests
+    return data
+
+
+def look_manifest(product_id: str) -> dict[str, object]:
+    name, brand, price, items = LOOKS[product_id]
+    entries = [{"product": pid, "intensity": intensity} for pid, intensity in items]
+    data = {**_common(product_id, name, brand, price, "look"), "look": {"items": entries}}
+    parse_manifest(data, product_id)
+    return data
+
+
+def manifest(product_id: str) -> dict[str, object]:
+    name, brand, price, spec = PRODUCTS[product_id]
+    look = TINTS[spec.tint]
+    data: dict[str, object] = {
+        **_common(product_id, name, brand, price, "eyewear"),
         "eyewear": {
             "model": MODEL_NAME,
             "style": spec.style,
@@ -166,6 +377,10 @@ def expected_files() -> dict[str, bytes]:
     for pid, (*_, hair) in HAIRSTYLES.items():
         files[f"{pid}/{MANIFEST_NAME}"] = _json(hairstyle_manifest(pid))
         files[f"{pid}/{MODEL_NAME}"] = build_hairstyle(hair)
+    for pid in MAKEUP:
+        files[f"{pid}/{MANIFEST_NAME}"] = _json(makeup_manifest(pid))
+    for pid in LOOKS:
+        files[f"{pid}/{MANIFEST_NAME}"] = _json(look_manifest(pid))
     return files
 
 

@@ -1,7 +1,8 @@
 """Render the README's try-on pictures from the astronaut photo (scikit-image's data, no
-download): ``docs/images/before.png``, ``after.png`` and ``turned.png``.
+download): ``docs/images/before.png``, ``after.png``, ``turned.png`` and ``makeup.png``.
 
     .venv/bin/python scripts/make_readme_images.py [--product ID] [--turned-product ID]
+        [--look ID]
 
 The photo is upscaled 2x before tracking and rendering, so the glasses' edges are drawn at
 the output's detail, then the face is cropped and resized to ``--size`` pixels. The turned
@@ -21,7 +22,8 @@ from skimage import data
 from skimage.transform import ProjectiveTransform, warp
 
 from tryon.catalog.catalog import Catalog
-from tryon.render.eyewear_pass import WornEyewear
+from tryon.catalog.look import Look
+from tryon.render.kinds import worn_items
 from tryon.render.passes import FaceWear
 from tryon.render.renderer import Renderer
 from tryon.tracking.geometry import FaceGeometry
@@ -69,23 +71,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--product", default="aviator-silver-55", help="for after.png")
     parser.add_argument("--turned-product", default="classic-rectangle-black")
+    parser.add_argument("--look", default="look-evening-glam", help="for makeup.png")
     parser.add_argument("--size", type=int, default=400, help="output width and height")
     args = parser.parse_args()
     catalog = Catalog.default()
     photo = upscaled_photo()
     side = turned(photo)
+    shots = [
+        (photo, args.product, "after.png"),
+        (side, args.turned_product, "turned.png"),
+        (photo, args.look, "makeup.png"),
+    ]
+    save(photo, "before.png", args.size)
     with Renderer() as renderer:
-        after = renderer.render(
-            photo, FaceWear.each([face_in(photo)], [WornEyewear(catalog.load_asset(args.product))])
-        )
-        save(photo, "before.png", args.size)
-        save(after, "after.png", args.size)
-        product = WornEyewear(catalog.load_asset(args.turned_product))
-        save(
-            renderer.render(side, FaceWear.each([face_in(side)], [product])),
-            "turned.png",
-            args.size,
-        )
+        for frame, product, name in shots:
+            items = worn_items(catalog, Look.of(product))
+            save(renderer.render(frame, FaceWear.each([face_in(frame)], items)), name, args.size)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # window, Chromium for the browser tests, xdotool to drive the kiosk in tests, Node for the
 # Khronos glTF validator.
 apt_pkgs=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libgl1 libglx-mesa0 xvfb)
-[ "$want_test" = 1 ] && apt_pkgs+=(chromium nodejs npm fonts-dejavu-core xdotool)
+[ "$want_test" = 1 ] && apt_pkgs+=(chromium nodejs npm fonts-dejavu-core xdotool iptables iproute2)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,7 +42,7 @@ py=${PYTHON:-python3.11}
 command -v "$py" >/dev/null || py=python3
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 extras=""
-[ "$want_test" = 1 ] && extras="[test,bench]"
+[ "$want_test" = 1 ] && extras="[test,bench,torch]"
 stamp=".venv/.tryon-installed${extras}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing tryon${extras} into .venv"

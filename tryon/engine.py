@@ -25,7 +25,7 @@ from tryon.measure.frame_fit import FrameSize, frame_sizes
 from tryon.measure.measurements import MeasurementSession, MeasureOptions
 from tryon.measure.report import MeasurementReport
 from tryon.overlay import draw_overlay
-from tryon.render.kinds import worn_item
+from tryon.render.kinds import worn_items
 from tryon.render.passes import FaceWear, Worn
 from tryon.render.renderer import Renderer
 from tryon.render.surface import Surface
@@ -319,11 +319,7 @@ class Engine:
         if items is None:
             if self._catalog is None:
                 self._catalog = Catalog.default()
-            catalog = self._catalog
-            items = tuple(
-                worn_item(catalog.get(i.product_id), catalog.asset_for(i.product_id), i.intensity)
-                for i in catalog.expand(look).items
-            )
+            items = worn_items(self._catalog, look)
             if len(self._worn) >= _WORN_CACHE:
                 self._worn.pop(next(iter(self._worn)))
             self._worn[look] = items

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from PIL import Image
 from playwright.sync_api import Browser, Page, Playwright
 
@@ -20,6 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: Where the fake camera's eyes are (frame rows, columns), and a region far from the face.
 EYES = (slice(84, 124), slice(249, 349))
 CONTROL = (slice(300, 400), slice(100, 200))
+#: The fake camera's mouth (the astronaut's lips, wider than the sway).
+MOUTH = (slice(140, 162), slice(262, 312))
 
 
 @pytest.fixture
@@ -110,3 +113,42 @@ def test_without_a_camera_the_demo_face_is_shown(playwright: Playwright, origins
         assert page.locator("#source").inner_text() == "Use my camera"
     finally:
         browser.close()
+
+
+def _mouth_color(frames: list[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """Mean RGB over the fake camera's mouth, over frames."""
+    return np.mean([f[MOUTH].reshape(-1, 3).mean(axis=0) for f in frames], axis=0)
+
+
+def test_makeup_shades_and_glasses_are_worn_together(shop: Page) -> None:
+    """A lipstick paints the lips; a swatch switches its shade in the same slot; glasses join
+    the look instead of replacing it; removing a chip takes it off."""
+    frames = lambda: [grab(shop, "#after video").astype(float) for _ in range(4)]  # noqa: E731
+    before = frames()
+    mouth_before, control_before = (
+        _mouth_color(before),
+        np.mean([f[CONTROL].mean() for f in before]),
+    )
+    shop.click("[data-product='lips-cocoa']")  # a brown lipstick on red lips
+    shop.wait_for_function("document.querySelector('#stage').dataset.look === 'lips-cocoa'")
+    deadline = time.monotonic() + 30
+    while True:
+        after = frames()
+        shift = _mouth_color(after) - mouth_before
+        if np.linalg.norm(shift) > 8 or time.monotonic() > deadline:
+            break
+        shop.wait_for_timeout(200)
+    print("mouth colour", mouth_before, _mouth_color(after))
+    assert np.linalg.norm(shift) > 8 and shift[0] < 0, shift  # less red: brown lips
+    assert abs(np.mean([f[CONTROL].mean() for f in after]) - control_before) < 8
+    assert not shop.locator("#shades").is_hidden()  # other lipsticks offered as swatches
+    shop.click("[data-shade='lips-berry-gloss']")
+    shop.wait_for_function("document.querySelector('#stage').dataset.look === 'lips-berry-gloss'")
+    shop.click("[data-product='classic-rectangle-black']")
+    both = "lips-berry-gloss,classic-rectangle-black"
+    shop.wait_for_function(f"document.querySelector('#stage').dataset.look === '{both}'")
+    assert shop.locator("#wearing li").count() == 2
+    shop.click("[data-worn='lips-berry-gloss'] button")
+    shop.wait_for_function(
+        "document.querySelector('#stage').dataset.look === 'classic-rectangle-black'"
+    )

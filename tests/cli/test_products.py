@@ -32,6 +32,10 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[-1] == f"{len(list(PRODUCTS.glob('*/product.json')))} products"
     row = next(line for line in lines if line.startswith("classic-rectangle-black"))
     assert "eyewear" in row and "52□18-140" in row and "Classic Rectangle" in row
+    row = next(line for line in lines if line.startswith("lips-velvet-red"))
+    assert "makeup" in row and "lips #a3202e matte" in row
+    row = next(line for line in lines if line.startswith("look-evening-glam"))
+    assert "look" in row and "8 products" in row
 
 
 def test_list_reports_skipped_folders(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -106,3 +106,21 @@ def test_missing_input_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFix
     )
     assert code == 2
     assert "nope.mp4" in capsys.readouterr().err
+
+
+def test_render_a_look_with_glasses(
+    photo: Path, tmp_path: Path, astronaut: NDArray[np.uint8], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A makeup look and a pair of glasses in one command: the look's lipstick reddens the
+    lips, the glasses darken the eyes, the background stays."""
+    out = tmp_path / "glam.png"
+    args = ["render", str(photo), "--look", "look-evening-glam"]
+    assert main([*args, "--product", "classic-rectangle-black", "-o", str(out)]) == 0
+    assert f"{out}: 1 frame(s), a face in 1" in capsys.readouterr().out
+    worn = np.asarray(Image.open(out)).astype(int)
+    plain = astronaut.astype(int)
+    lips = (slice(140, 152), slice(208, 238))  # between the mouth corners (201, 139), (244, 140)
+    eyes = (slice(105, 125), slice(200, 290))
+    assert np.abs(worn[lips] - plain[lips]).mean() > 8  # lipstick
+    assert worn[eyes].mean() < plain[eyes].mean() - 15  # dark frames and lenses
+    assert np.array_equal(worn[:40], astronaut[:40])  # the background above the head

@@ -5,8 +5,9 @@
 style's design head (metres, origin at the top of the forehead, face mesh landmark 10, where
 the renderer anchors it; +X the wearer's left, +Y up, +Z out of the face);
 ``design_head_width_mm`` is that head's ear-to-ear width, and the renderer scales the style
-by the wearer's (its :class:`~tryon.render.fit.HeadProxy`'s) over it. ``color`` is the strands' sRGB colour (the model's cards are
-drawn in it); how strongly the style is worn (0..1, its opacity) is the look's ``intensity``.
+by the wearer's (its :class:`~tryon.render.fit.HeadProxy`'s) over it. ``color`` is the
+strands' sRGB colour (the model's cards are drawn in it); how strongly the style is worn
+(0..1, its opacity) is the look's ``intensity``.
 The renderer's hairstyle pass (:mod:`tryon.render.hairstyle_pass`) draws it.
 """
 

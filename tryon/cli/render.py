@@ -2,7 +2,7 @@
 
     tryon render photo.jpg --product classic-rectangle-black -o tried-on.png
     tryon render clip.mp4 --product aviator-gold-58 --intensity 0.6 -o clip-tried-on.mp4
-    tryon render photo.jpg --look evening-glam --product round-tortoise -o glam.png
+    tryon render photo.jpg --look look-evening-glam --product round-tortoise -o glam.png
 
 Products of every kind (glasses, makeup) and looks (named stacks of products) can be worn
 together: the look's products first, then each ``--product`` in the order given. Frames

@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from tryon.catalog.asset import Asset
+from tryon.catalog.catalog import Catalog
 from tryon.catalog.eyewear_gen import srgb_to_linear
 from tryon.catalog.hairstyle import HairstyleProduct
+from tryon.catalog.look import Look
+from tryon.catalog.makeup import MakeupProduct
 from tryon.catalog.manifest import EyewearProduct, Product
 from tryon.render.eyewear_pass import EyewearPass, WornEyewear
 from tryon.render.hairstyle_pass import HairstylePass, WornHairstyle
+from tryon.render.makeup_pass import MakeupPass, WornMakeup
 from tryon.render.passes import RenderPass, Worn
 
-__all__ = ["Kind", "kind_of_item", "worn_item"]
+__all__ = ["Kind", "kind_of_item", "worn_item", "worn_items"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,10 @@ def _wear_eyewear(product: EyewearProduct, asset: Asset | None, intensity: float
     return WornEyewear(asset, intensity=intensity, anchors=product.eyewear.anchors)
 
 
+def _wear_makeup(product: MakeupProduct, asset: Asset | None, intensity: float) -> Worn:
+    return WornMakeup(product.makeup, intensity=intensity)
+
+
 def _wear_hairstyle(product: HairstyleProduct, asset: Asset | None, intensity: float) -> Worn:
     if asset is None:
         raise ValueError(f"hairstyle product {product.id!r} needs its model to be worn")
@@ -46,6 +54,7 @@ def _wear_hairstyle(product: HairstyleProduct, asset: Asset | None, intensity: f
 #: Every kind the renderer draws, in no particular order (passes run by stage).
 KINDS: tuple[Kind, ...] = (
     Kind(EyewearProduct, WornEyewear, _wear_eyewear, EyewearPass),
+    Kind(MakeupProduct, WornMakeup, _wear_makeup, MakeupPass),
     Kind(HairstyleProduct, WornHairstyle, _wear_hairstyle, HairstylePass),
 )
 
@@ -59,6 +68,14 @@ def worn_item(product: Product, asset: Asset | None, intensity: float) -> Worn:
     raise ValueError(
         f"product {product.id!r} is a {product.category!r}, which is not drawn directly"
         " (expand looks with Catalog.expand first)"
+    )
+
+
+def worn_items(catalog: Catalog, look: Look) -> tuple[Worn, ...]:
+    """``look``'s products as worn items, in order: looks expanded, models loaded."""
+    return tuple(
+        worn_item(catalog.get(i.product_id), catalog.asset_for(i.product_id), i.intensity)
+        for i in catalog.expand(look).items
     )
 
 

@@ -8,7 +8,7 @@ import moderngl
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["set_matrix", "set_uniform"]
+__all__ = ["set_array", "set_matrix", "set_uniform"]
 
 
 def _member(program: moderngl.Program, name: str) -> moderngl.Uniform | None:
@@ -30,3 +30,12 @@ def set_matrix(program: moderngl.Program, name: str, matrix: NDArray[np.floating
     member = _member(program, name)
     if member is not None:
         member.write(np.ascontiguousarray(matrix.T, dtype=np.float32).tobytes())
+
+
+def set_array(program: moderngl.Program, name: str, values: NDArray[np.generic]) -> None:
+    """Write a numpy array (its dtype matching the GLSL type, e.g. int32 for ``int[]``,
+    float32 ``(N, 3)`` for ``vec3[]``) into a uniform array, if active: as many leading
+    elements as the compiled program keeps (it may drop an array's unused tail)."""
+    member = _member(program, name)
+    if member is not None:
+        member.write(np.ascontiguousarray(values[: member.array_length]).tobytes())
