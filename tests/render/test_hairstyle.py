@@ -1,6 +1,6 @@
 """Hairstyles on faces: over the forehead and never over the eyes (the astronaut and every
 one-person photo of the real-face set), hidden where the head is in front, faded by the
-look's intensity, and their thumbnails."""
+look's intensity, worn with glasses in one look, and their thumbnails."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from tests.headshot.helpers import SINGLE_FACE_IDS, SINGLE_FACES, photo_of
 from tests.render.conftest import synthetic_face
 from tryon.catalog.catalog import Catalog
 from tryon.catalog.hairstyle import HairstyleProduct
+from tryon.catalog.look import Look
+from tryon.render.eyewear_pass import WornEyewear
 from tryon.render.fit import head_frame_vertices
 from tryon.render.hairstyle_pass import WornHairstyle
-from tryon.render.kinds import worn_item
+from tryon.render.kinds import worn_item, worn_items
 from tryon.render.passes import FaceWear
 from tryon.render.renderer import Renderer
 from tryon.tracking.camera import CameraIntrinsics
@@ -172,3 +174,27 @@ def test_thumbnails_show_each_style_in_its_colour(
             assert rgb[0] > rgb[2] + 8, (length, rgb)
         if length == "long":  # black
             assert rgb.max() < 90, (length, rgb)
+
+
+def test_a_look_with_glasses_and_a_hairstyle(
+    renderer: Renderer,
+    astronaut: NDArray[np.uint8],
+    astronaut_face: FaceGeometry,
+    styles: dict[str, WornHairstyle],
+) -> None:
+    """A catalog look made as the engine makes it: both 3D kinds drawn in one frame, the
+    lenses over the eyes, the hair over the head, each as it is drawn alone."""
+    look = Look.of("classic-rectangle-black", "hair-bob-chestnut")
+    items = worn_items(Catalog.default(), look)
+    assert [type(i) for i in items] == [WornEyewear, WornHairstyle]
+    both = _changed(renderer.render(astronaut, FaceWear.each([astronaut_face], items)), astronaut)
+    hair = _changed(
+        renderer.render(astronaut, FaceWear.each([astronaut_face], items[1:])), astronaut
+    )
+    glasses = _changed(
+        renderer.render(astronaut, FaceWear.each([astronaut_face], items[:1])), astronaut
+    )
+    for xy in astronaut_face.observation.iris_centers:
+        assert _patch(both, xy, 3).all()
+    assert _patch(both, _above_forehead(astronaut_face), 5).all()
+    assert (both == (hair | glasses)).mean() > 0.995
