@@ -118,7 +118,7 @@ def build_hairstyle(spec: HairstyleSpec) -> bytes:
     colour = srgb_to_linear(spec.colour)
     cap = Material(
         name="cap",
-        base_color=(0.18 * colour[0], 0.18 * colour[1], 0.18 * colour[2], 1.0),
+        base_color=(0.5 * colour[0], 0.5 * colour[1], 0.5 * colour[2], 1.0),
         metallic=0.0,
         roughness=1.0,
     )
@@ -247,7 +247,7 @@ def _strand_path(
     if fringe:
         end_y = _FRINGE_END + rng.uniform(-0.002, 0.002)
     elif parting:
-        end_y = float(hairline(np.array([az0]))[0]) + 0.002
+        end_y = float(hairline(np.array([az0]))[0]) - 0.004
     elif style == "fringe":  # short layers over the rest of the head
         end_y = float(hairline(np.array([az0]))[0]) - 0.015 + rng.uniform(-0.004, 0.004)
     else:
