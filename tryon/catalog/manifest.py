@@ -19,6 +19,7 @@ from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
 from tryon import safe_json
 from tryon.catalog.errors import ProductError
+from tryon.catalog.hairstyle import HairstyleProduct
 from tryon.catalog.makeup import MakeupProduct
 from tryon.catalog.manifest_base import (
     PRODUCT_ID_PATTERN,
@@ -160,7 +161,7 @@ class LookProduct(ProductBase):
 
 
 #: Any product manifest.
-Product = EyewearProduct | MakeupProduct | LookProduct
+Product = EyewearProduct | MakeupProduct | LookProduct | HairstyleProduct
 ProductManifest = Annotated[Product, Field(discriminator="category")]
 _ADAPTER: TypeAdapter[Product] = TypeAdapter(ProductManifest)
 
