@@ -11,12 +11,13 @@ import socket
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import numpy as np
+from aioice import Candidate, Connection
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
@@ -161,3 +162,103 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def sdp_lines(sdp: str) -> list[str]:
+    return [line for line in sdp.split("\r\n") if line]
+
+
+def edit_sdp(sdp: str, drop: str | None = None, add_after: tuple[str, str] | None = None) -> str:
+    """``sdp`` without its lines starting ``drop``, and/or with a line added after the first
+    line starting ``add_after[0]``: the mutations that make aiortc raise."""
+    lines = sdp_lines(sdp)
+    if drop is not None:
+        assert any(line.startswith(drop) for line in lines), drop
+        lines = [line for line in lines if not line.startswith(drop)]
+    if add_after is not None:
+        where = next(i for i, line in enumerate(lines) if line.startswith(add_after[0]))
+        lines.insert(where + 1, add_after[1])
+    return "\r\n".join(lines) + "\r\n"
+
+
+async def browser_like_offer() -> str:
+    """A real aiortc offer (video track plus the ``tryon`` data channel); its peer is closed,
+    so the server's answer is never used."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(VideoStreamTrack())
+    pc.createDataChannel("tryon")
+    sdp = await make_offer(pc)
+    await pc.close()
+    return sdp
+
+
+class HalfOpenPeer:
+    """A hostile client that completes ICE with the server, then never answers DTLS: the
+    server's peer connection stays ``connecting`` (only the connect timeout ends it)."""
+
+    def __init__(self) -> None:
+        self.ice = Connection(ice_controlling=True, components=1)
+
+    async def offer(self, url: str) -> tuple[int, dict[str, Any]]:
+        """Post an offer carrying this peer's ICE credentials and candidates; on a 200,
+        connect ICE to the server's answer in the background."""
+        await self.ice.gather_candidates()
+        lines = [
+            line
+            for line in sdp_lines(await browser_like_offer())
+            if not line.startswith(("a=ice-ufrag:", "a=ice-pwd:", "a=candidate:"))
+        ]
+        ours = [
+            f"a=ice-ufrag:{self.ice.local_username}",
+            f"a=ice-pwd:{self.ice.local_password}",
+            *(f"a=candidate:{c.to_sdp()}" for c in self.ice.local_candidates),
+        ]
+        out: list[str] = []
+        for line in lines:
+            out.append(line)
+            if line.startswith("m="):
+                out.extend(ours)
+        status, body = await post_offer(
+            url, json.dumps({"sdp": "\r\n".join(out) + "\r\n", "type": "offer"})
+        )
+        if status == 200:
+            answer = sdp_lines(body["sdp"])
+            self.ice.remote_username = _attribute(answer, "a=ice-ufrag:")
+            self.ice.remote_password = _attribute(answer, "a=ice-pwd:")
+            for line in answer:
+                if line.startswith("a=candidate:"):
+                    await self.ice.add_remote_candidate(Candidate.from_sdp(line[12:]))
+            await self.ice.add_remote_candidate(None)
+            await self.ice.connect()
+        return status, body
+
+    async def close(self) -> None:
+        await self.ice.close()
+
+
+def _attribute(lines: list[str], prefix: str) -> str:
+    return next(line[len(prefix) :] for line in lines if line.startswith(prefix))
+
+
+#: What a hostile client floods the data channel with: garbage, deep nesting, snapshots.
+FLOOD_MESSAGES = ("{garbage", "[" * 4000 + "]" * 4000, '{"type": "snapshot", "id": "flood"}')
+
+
+async def flood(peer: Peer, per_second: float, seconds: float) -> int:
+    """Send :data:`FLOOD_MESSAGES` in turn at ``per_second`` for ``seconds``; the count sent."""
+    loop = asyncio.get_running_loop()
+    start, sent = loop.time(), 0
+    while (now := loop.time()) - start < seconds:
+        due = int((now - start) * per_second) + 1
+        while sent < due:
+            peer.channel.send(FLOOD_MESSAGES[sent % len(FLOOD_MESSAGES)])
+            sent += 1
+        await asyncio.sleep(1 / per_second)
+    return sent
+
+
+async def frames_in(peer: Peer, seconds: float, during: Awaitable[object] | None = None) -> int:
+    """Frames the peer received over ``seconds`` (while ``during`` runs, if given)."""
+    before = len(peer.frames)
+    await asyncio.gather(asyncio.sleep(seconds), *([during] if during is not None else []))
+    return len(peer.frames) - before

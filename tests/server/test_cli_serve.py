@@ -1,13 +1,18 @@
-"""``tryon serve`` as a newcomer runs it: one-line errors, and TLS with a certificate."""
+"""``tryon serve`` as a newcomer runs it: one-line errors, TLS with a certificate, and a
+SIGTERM that stops it whatever its peers are doing."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import json
+import signal
 import ssl
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +21,18 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from .peer import free_port
+from .peer import (
+    AstronautTrack,
+    HalfOpenPeer,
+    Peer,
+    browser_like_offer,
+    connect,
+    edit_sdp,
+    free_port,
+    get,
+    metric,
+    post_offer,
+)
 
 TRYON = str(Path(sys.executable).with_name("tryon"))
 
@@ -35,6 +51,7 @@ def serve(*args: str) -> subprocess.CompletedProcess[str]:
         (["--ice-server", "http://stun.example"], "must start with stun:"),
         (["--allow-origin", "shop.example"], "expected an origin like https://"),
         (["--max-sessions", "0"], "max_sessions must be at least 1, got 0"),
+        (["--connect-timeout", "0"], "connect_timeout_s must be positive, got 0.0"),
     ],
 )
 def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
@@ -99,3 +116,65 @@ def test_serves_https_with_a_certificate(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if get(f"{url}/healthz")[0] == 200:
+                return
+        except OSError:  # not listening yet
+            pass
+        assert server.poll() is None, "tryon serve exited"
+        assert time.monotonic() < deadline, "no answer from tryon serve"
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_server_stuck_with_half_open_peers(
+    astronaut_track: Callable[[], AstronautTrack],
+) -> None:
+    """Half-open peers (ICE done, DTLS never answered), a peer whose offer made aiortc fail,
+    and a shopper streaming through the engine: SIGTERM closes them all and the process
+    exits within a few seconds (the connect timeout, 60 s here, plays no part)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [TRYON, "serve", "--port", str(port), "--connect-timeout", "60", "--max-sessions", "8"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    stuck = [HalfOpenPeer() for _ in range(3)]
+    try:
+        _wait_healthy(url, server)
+
+        async def load() -> Peer:
+            for peer in stuck:
+                assert (await peer.offer(url))[0] == 200
+            broken = edit_sdp(await browser_like_offer(), drop="a=setup:")
+            assert (await post_offer(url, json.dumps({"sdp": broken, "type": "offer"})))[0] == 400
+            shopper = await connect(url, astronaut_track())
+            await shopper.wait_frames(5)
+            return shopper
+
+        loop = asyncio.new_event_loop()
+        shopper = loop.run_until_complete(load())
+        assert json.loads(get(f"{url}/healthz")[2])["sessions"] == 4
+        # Peers that never connect cost no engine: only the shopper has a worker thread.
+        assert metric(url, "tryon_worker_threads") == 1
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+        took = time.monotonic() - started
+        loop.run_until_complete(shopper.close())
+        for peer in stuck:
+            loop.run_until_complete(peer.close())
+        loop.close()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    print(f"SIGTERM to exit with 3 half-open peers and a shopper: {took:.2f} s")
+    assert server.returncode == 0
+    assert took < 10

@@ -106,7 +106,7 @@ def test_bad_offers_are_refused_and_a_live_session_survives(
         peer = await connect(server.url, astronaut_track())
         await peer.wait_frames(10)
         refusals = [
-            (await post_offer(server.url, "garbage"), 400, "body is not JSON"),
+            (await post_offer(server.url, "garbage"), 400, "offer is not valid JSON"),
             (await post_offer(server.url, '{"type": "offer", "sdp": "v=1"}'), 400, "v=0"),
             (await post_offer(server.url, b"{" + b" " * 70_000 + b"}"), 413, "limit 65536"),
         ]
@@ -132,11 +132,11 @@ def test_bad_offers_are_refused_and_a_live_session_survives(
     assert metric(server.url, 'tryon_offers_rejected_total{reason="server-busy"}') >= 1
 
 
-def test_too_many_offers_get_429() -> None:
+def test_too_many_offers_get_429_rate_limited() -> None:
     config = ServerConfig(port=0, engine=False, offers_per_minute=3)
     with serve_in_background(config) as srv:
         statuses = [_offer(srv.url, "garbage")[0] for _ in range(3)]
         status, body = _offer(srv.url, "garbage")
     assert statuses == [400, 400, 400]
-    assert status == 429 and body["error"] == "too-many-offers"
+    assert status == 429 and body["error"] == "rate-limited"
     assert "(limit 3)" in str(body["reason"])

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from tryon.server.limits import MAX_SDP_CHARS, OfferRateLimiter, Rejection, check_offer
+from tryon.server.limits import (
+    MAX_SDP_CHARS,
+    RATE_LIMITED,
+    OfferRateLimiter,
+    Rejection,
+    TokenBucket,
+    check_offer,
+)
 
 OFFER = "\r\n".join(
     [
@@ -11,6 +18,7 @@ OFFER = "\r\n".join(
         "s=-",
         "t=0 0",
         "m=video 9 UDP/TLS/RTP/SAVPF 96",
+        "a=mid:0",
         "a=ice-ufrag:abcd",
         "a=ice-pwd:abcdefghijklmnopqrstuv",
         "a=fingerprint:sha-256 00:11",
@@ -72,3 +80,25 @@ def test_bad_offers_get_400_with_a_reason(payload: object, reason: str) -> None:
     assert info.value.status == 400
     assert info.value.code == "bad-offer"
     assert reason in info.value.reason
+
+
+def test_token_bucket_allows_the_burst_then_the_rate() -> None:
+    clock = Clock()
+    bucket = TokenBucket(rate=2.0, burst=3, clock=clock)
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+    clock.now += 0.5  # one token back at 2 a second
+    assert [bucket.take(), bucket.take()] == [True, False]
+    clock.now += 100  # never more than the burst
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+    with pytest.raises(ValueError, match="rate > 0 and burst >= 1, got 0, 1"):
+        TokenBucket(rate=0, burst=1)
+
+
+def test_too_many_offers_are_rate_limited_with_a_retry_time() -> None:
+    clock = Clock()
+    limiter = OfferRateLimiter(1, clock=clock)
+    limiter.admit("a")
+    with pytest.raises(Rejection) as info:
+        limiter.admit("a")
+    assert (info.value.status, info.value.code) == (429, RATE_LIMITED) == (429, "rate-limited")
+    assert "retry in 60 s" in info.value.reason

@@ -33,7 +33,11 @@ def test_snapshot_and_ping() -> None:
     ("raw", "code", "text"),
     [
         (b"\x00\x01", ErrorCode.BAD_MESSAGE, "got 2 binary bytes"),
-        ("{not json", ErrorCode.BAD_MESSAGE, "message is not JSON"),
+        ("{not json", ErrorCode.BAD_MESSAGE, "message is not valid JSON"),
+        # 20,000 levels deep: refused on the raw text, never a RecursionError.
+        ("[" * 20_000 + "]" * 20_000, ErrorCode.BAD_MESSAGE, "bytes; at most 16384"),
+        ("[" * 8000 + "]" * 8000, ErrorCode.BAD_MESSAGE, "nests 8000 levels deep; at most 8"),
+        ('{"a":' * 9 + "1" + "}" * 9, ErrorCode.BAD_MESSAGE, "nests 9 levels deep; at most 8"),
         ("[1]", ErrorCode.BAD_MESSAGE, "expected a JSON object, got list"),
         ('{"type": "dance"}', ErrorCode.UNKNOWN_TYPE, "unknown message type 'dance'"),
         ('{"type": "ping", "id": 5}', ErrorCode.BAD_MESSAGE, '"id" must be a string, got int'),
@@ -50,7 +54,7 @@ def test_snapshot_and_ping() -> None:
             "got True",
         ),
         ('{"type": "set-look", "items": [{"product": ""}]}', ErrorCode.BAD_MESSAGE, "non-empty"),
-        ("x" * 20000, ErrorCode.BAD_MESSAGE, "message of 20000 characters"),
+        ("x" * 20000, ErrorCode.BAD_MESSAGE, "message is 20000 bytes; at most 16384"),
     ],
 )
 def test_bad_messages_name_the_problem(raw: str | bytes, code: str, text: str) -> None:

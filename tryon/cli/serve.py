@@ -12,6 +12,8 @@ from tryon.cli import CliError
 
 __all__ = ["register"]
 
+_SHUTDOWN_TIMEOUT_S = 3.0
+
 
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -42,6 +44,12 @@ def register(subparsers: Any) -> None:
         type=float,
         default=10.0,
         help="seconds before a disconnected session is closed (default: %(default)s)",
+    )
+    p.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=15.0,
+        help="seconds a new session may take to connect before it is closed (default: %(default)s)",
     )
     p.add_argument(
         "--ice-server",
@@ -84,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             offers_per_minute=args.offers_per_minute,
             max_body_bytes=args.max_body,
             disconnect_timeout_s=args.disconnect_timeout,
+            connect_timeout_s=args.connect_timeout,
             ice_servers=tuple(IceServer.parse(s) for s in args.ice_server),
             allowed_origins=tuple(args.allow_origin),
             engine=not args.echo,
@@ -126,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
             ssl_context=ssl_context,
             print=None,
             access_log=None,
+            # Sessions close on shutdown within a few seconds whatever their state; requests
+            # still running after this long are dropped.
+            shutdown_timeout=_SHUTDOWN_TIMEOUT_S,
         )
     except OSError as exc:
         raise CliError(f"cannot listen on {config.host}:{config.port}: {exc}") from None

@@ -1,17 +1,24 @@
-"""The aiohttp application: routes, CORS and frame-ancestors, static web client, shutdown."""
+"""The aiohttp application: routes, CORS and frame-ancestors, static web client, shutdown.
+
+Every error answer is JSON ``{"error": CODE, "reason": TEXT}`` (aiohttp's own 404/405/413
+included); the routes are described by ``openapi.json`` next to this module, served at
+``/api/openapi.json``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
-import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from tryon import safe_json
 from tryon.resources import data_dir
 from tryon.server.config import ServerConfig
 from tryon.server.limits import OfferRateLimiter, Rejection, check_offer
@@ -24,6 +31,11 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: The HTTP API's OpenAPI 3 description (the one source; a test checks it against the routes).
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+#: An offer is ``{"sdp": "...", "type": "offer"}``: one level deep; allow a little slack.
+_OFFER_MAX_DEPTH = 4
 
 CONFIG: web.AppKey[ServerConfig] = web.AppKey("config", ServerConfig)
 SESSIONS: web.AppKey[Sessions] = web.AppKey("sessions", Sessions)
@@ -47,6 +59,7 @@ def create_app(
     app.router.add_route("OPTIONS", "/offer", _preflight)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/api/openapi.json", _openapi)
     app.router.add_get("/api/config", _client_config)
     app.router.add_get("/api/products", _products)
     app.router.add_get("/api/products/{id}", _product)
@@ -54,7 +67,8 @@ def create_app(
     app.router.add_get("/demo/face.jpg", _demo_face)
     app.router.add_get("/", _page("index.html"))
     app.router.add_get("/embed", _page("embed.html"))
-    app.router.add_static("/web/", data_dir("web"), append_version=False)
+    app.router.add_get("/web/{path:.+}", _web_files())
+    app.on_startup.append(_quiet_task_failures)
     app.on_shutdown.append(_shutdown)
     return app
 
@@ -76,9 +90,18 @@ def _allowed_origin(request: web.Request) -> str | None:
 async def _headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
+    except Rejection as rej:
+        response = _rejection(rej)
     except web.HTTPRequestEntityTooLarge as exc:
         limit = request.app[CONFIG].max_body_bytes
         response = _rejection(Rejection(413, "body-too-large", f"{exc.text} (limit {limit})"))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = exc.reason.lower().replace(" ", "-")
+        response = _rejection(Rejection(exc.status, code, f"{request.method} {request.path}"))
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
     origin = _allowed_origin(request)
     if origin is not None:
         response.headers["Access-Control-Allow-Origin"] = origin
@@ -131,9 +154,14 @@ async def _offer(request: web.Request) -> web.Response:
         app[LIMITER].admit(request.remote or "unknown")
         app[SESSIONS].check_capacity()
         try:
-            payload: Any = json.loads(await request.read())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise Rejection(400, "bad-offer", f"body is not JSON: {exc}") from None
+            payload: Any = safe_json.loads(
+                await request.read(),
+                max_bytes=config.max_body_bytes,
+                max_depth=_OFFER_MAX_DEPTH,
+                what="offer",
+            )
+        except safe_json.JsonLimitError as exc:
+            raise Rejection(400, "bad-offer", str(exc)) from None
         sdp, _ = check_offer(payload)
         session, answer = await app[SESSIONS].open(sdp)
     except Rejection as rej:
@@ -165,6 +193,15 @@ async def _metrics(request: web.Request) -> web.Response:
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 
+@cache
+def _openapi_text() -> str:
+    return OPENAPI_PATH.read_text(encoding="utf-8")
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    return web.Response(text=_openapi_text(), content_type="application/json")
+
+
 async def _client_config(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     return web.json_response(
@@ -183,10 +220,7 @@ async def _products(request: web.Request) -> web.Response:
 def _product_or_404(request: web.Request) -> str:
     pid = request.match_info["id"]
     if pid not in request.app[SHELF]:
-        raise web.HTTPNotFound(
-            text=json.dumps({"error": "unknown-product", "reason": f"no product {pid!r}"}),
-            content_type="application/json",
-        )
+        raise Rejection(404, "unknown-product", f"no product {pid!r}")
     return pid
 
 
@@ -228,6 +262,40 @@ def _page(name: str) -> Handler:
         return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
 
     return page
+
+
+def _web_files() -> Handler:
+    """The web client's files, listed once at start (no path from a request touches the disk)."""
+    root = data_dir("web")
+    files = {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
+
+    async def web_file(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["path"]
+        if name not in files:
+            raise Rejection(404, "not-found", f"no file {name[:100]!r} in the web client")
+        return web.FileResponse(files[name])
+
+    return web_file
+
+
+async def _quiet_task_failures(app: web.Application) -> None:
+    """aiortc's own tasks fail on a hostile peer's leftovers ("Task exception was never
+    retrieved", with a traceback); the session is already refused or closed, so log one line
+    (the traceback only with debug logging): a client must not be able to flood the log."""
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if exc is None:
+            loop.default_exception_handler(context)
+            return
+        log.warning(
+            "background task failed: %s: %s",
+            type(exc).__name__,
+            exc,
+            exc_info=exc if log.isEnabledFor(logging.DEBUG) else None,
+        )
+
+    asyncio.get_running_loop().set_exception_handler(handle)
 
 
 async def _shutdown(app: web.Application) -> None:

@@ -65,6 +65,9 @@ class ServerConfig:
     max_body_bytes: int = 64 * 1024
     #: A ``disconnected`` peer (or one that never connects) is closed after this long.
     disconnect_timeout_s: float = 10.0
+    #: A peer not ``connected`` this long after its answer is closed (whatever ICE/DTLS is
+    #: stuck in) and its slot freed.
+    connect_timeout_s: float = 15.0
     ice_servers: tuple[IceServer, ...] = ()
     #: Origins allowed to call the API (CORS) and to frame ``/embed`` (CSP frame-ancestors),
     #: besides the server's own origin.
@@ -87,6 +90,8 @@ class ServerConfig:
             raise ValueError(
                 f"disconnect_timeout_s must be positive, got {self.disconnect_timeout_s}"
             )
+        if self.connect_timeout_s <= 0:
+            raise ValueError(f"connect_timeout_s must be positive, got {self.connect_timeout_s}")
         if (self.cert is None) != (self.key is None):
             raise ValueError(
                 f"TLS needs both a certificate and a key, got cert={self.cert} key={self.key}"

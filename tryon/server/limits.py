@@ -1,4 +1,5 @@
-"""Admission limits for ``POST /offer``: offers per IP per minute and SDP sanity."""
+"""Limits on what clients may ask: offers per IP per minute, SDP sanity, and token buckets
+for each session's data-channel messages and snapshots."""
 
 from __future__ import annotations
 
@@ -6,10 +7,19 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-__all__ = ["MAX_SDP_CHARS", "OfferRateLimiter", "Rejection", "check_offer"]
+__all__ = [
+    "MAX_SDP_CHARS",
+    "RATE_LIMITED",
+    "OfferRateLimiter",
+    "Rejection",
+    "TokenBucket",
+    "check_offer",
+]
 
 #: A browser's video + data channel offer is 3-6 KiB; anything far larger is not an offer.
 MAX_SDP_CHARS = 32 * 1024
+#: The one error code for "too many requests", on HTTP (429) and on the data channel.
+RATE_LIMITED = "rate-limited"
 
 
 class Rejection(Exception):
@@ -47,7 +57,7 @@ class OfferRateLimiter:
             retry = max(1, round(times[0] + self.window_s - now))
             raise Rejection(
                 429,
-                "too-many-offers",
+                RATE_LIMITED,
                 f"{len(times)} offers from this address in the last minute "
                 f"(limit {self.per_minute}); retry in {retry} s",
             )
@@ -62,11 +72,40 @@ class OfferRateLimiter:
                 del self._seen[address]
 
 
+class TokenBucket:
+    """``rate`` requests a second on average, bursts of up to ``burst``: :meth:`take` says
+    whether one more is allowed now (and counts it if so)."""
+
+    def __init__(
+        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError(f"a token bucket needs rate > 0 and burst >= 1, got {rate}, {burst}")
+        self.rate, self.burst = rate, burst
+        self._clock = clock
+        self._tokens = burst
+        self._at = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
 def check_offer(payload: object) -> tuple[str, str]:
     """``(sdp, "offer")`` from a decoded ``POST /offer`` body, or a 400 :class:`Rejection`
     that says what is wrong with it."""
     if not isinstance(payload, dict):
         raise Rejection(400, "bad-offer", f"expected a JSON object, got {type(payload).__name__}")
+    extra = sorted(name[:40] for name in set(payload) - {"sdp", "type"})[:5]
+    if extra:
+        raise Rejection(
+            400, "bad-offer", f'unexpected fields {extra} (an offer has only "sdp" and "type")'
+        )
     sdp, kind = payload.get("sdp"), payload.get("type")
     if kind != "offer":
         raise Rejection(400, "bad-offer", f'expected "type": "offer", got {kind!r}')
@@ -87,4 +126,26 @@ def check_offer(payload: object) -> tuple[str, str]:
     for needed in ("a=fingerprint:", "a=ice-ufrag:", "a=ice-pwd:"):
         if not any(line.startswith(needed) for line in lines):
             raise Rejection(400, "bad-offer", f"SDP has no '{needed}' line")
+    _check_mids(lines)
     return sdp, kind
+
+
+def _check_mids(lines: list[str]) -> None:
+    """Each media section names itself once with a unique, non-empty ``a=mid:`` (what
+    browsers send; aiortc fails deep inside, leaving a dead task behind, on anything else)."""
+    mids: list[list[str]] = []
+    for line in lines:
+        if line.startswith("m="):
+            mids.append([])
+        elif mids and line.startswith("a=mid:"):
+            mids[-1].append(line[6:].strip())
+    for i, found in enumerate(mids):
+        if len(found) != 1 or not found[0]:
+            raise Rejection(
+                400,
+                "bad-offer",
+                f"media section {i} must have one non-empty a=mid, got {found[:3]!r}",
+            )
+    flat = [found[0] for found in mids]
+    if len(set(flat)) != len(flat):
+        raise Rejection(400, "bad-offer", f"media sections need distinct a=mid values, got {flat}")

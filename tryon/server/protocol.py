@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+from tryon import safe_json
 from tryon.catalog.look import Look, LookItem
+from tryon.server.limits import RATE_LIMITED
 
 __all__ = [
     "CHANNEL_LABEL",
@@ -33,7 +35,9 @@ __all__ = [
 CHANNEL_LABEL: Final = "tryon"
 #: Raw bytes per snapshot chunk; base64 makes a message of at most 64 KiB (SCTP's usual max).
 SNAPSHOT_CHUNK_BYTES: Final = 45 * 1024
-_MAX_MESSAGE_CHARS: Final = 16 * 1024
+_MAX_MESSAGE_BYTES: Final = 16 * 1024
+#: A set-look is 4 levels deep ({"items": [{...}]}); anything far deeper is not a message.
+_MAX_MESSAGE_DEPTH: Final = 8
 _MAX_LOOK_ITEMS: Final = 16
 
 
@@ -46,6 +50,7 @@ class ErrorCode:
     BAD_INTENSITY: Final = "bad-intensity"
     SNAPSHOT_UNAVAILABLE: Final = "snapshot-unavailable"
     ENGINE_FAILED: Final = "engine-failed"
+    RATE_LIMITED: Final = RATE_LIMITED
 
 
 class ProtocolError(ValueError):
@@ -82,15 +87,12 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE, f"expected a JSON text message, got {len(raw)} binary bytes"
         )
-    if len(raw) > _MAX_MESSAGE_CHARS:
-        raise ProtocolError(
-            ErrorCode.BAD_MESSAGE,
-            f"message of {len(raw)} characters (limit {_MAX_MESSAGE_CHARS})",
-        )
     try:
-        msg = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"message is not JSON: {exc}") from None
+        msg = safe_json.loads(
+            raw, max_bytes=_MAX_MESSAGE_BYTES, max_depth=_MAX_MESSAGE_DEPTH, what="message"
+        )
+    except safe_json.JsonLimitError as exc:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, str(exc)) from None
     if not isinstance(msg, dict):
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE, f"expected a JSON object, got {type(msg).__name__}"

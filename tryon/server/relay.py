@@ -76,7 +76,7 @@ class ProcessedVideoTrack(MediaStreamTrack):
         self._outbox: LatestSlot[tuple[VideoFrame, float]] = LatestSlot()
         self._handed_at: float | None = None
         self._waited_ms = 0.0
-        self._tasks = (
+        self._tasks: tuple[asyncio.Task[None], ...] = (
             asyncio.create_task(self._pump(source), name="tryon-relay-pump"),
             asyncio.create_task(self._work(process), name="tryon-relay-work"),
         )
@@ -128,5 +128,7 @@ class ProcessedVideoTrack(MediaStreamTrack):
         super().stop()
         for task in self._tasks:
             task.cancel()
+        # Cancelled tasks keep tracebacks whose frames hold this track: let them go.
+        self._tasks = ()
         self._inbox.close()
         self._outbox.close()

@@ -1,8 +1,15 @@
 """One shopper's peer connection: its engine, worker thread, data channel and lifecycle.
 
-A session closes itself, releasing the engine and its thread, when the connection
-``failed`` or ``closed``, ``disconnect_timeout_s`` after ``disconnected``, and when no video
-has arrived for ``disconnect_timeout_s`` (it never connected, or the client vanished).
+A session closes itself, releasing the engine and its thread, when the connection is not
+``connected`` within ``connect_timeout_s`` of the offer (whatever ICE/DTLS is stuck in),
+when it is ``failed`` or ``closed``, ``disconnect_timeout_s`` after ``disconnected``, and
+when no video has arrived for ``disconnect_timeout_s`` (the client vanished). Closing is
+bounded in time whatever state the peer is in: aiortc's own close can raise or hang.
+
+Data-channel messages are limited per session (token buckets; over the limit the answer is
+an ``error`` ``rate-limited``); snapshots are one at a time, encoded off the loop and off the
+session's frame thread, so a flood of messages costs the video next to nothing.
+
 Frames and whatever the engine derives from them stay in this object's memory; the log gets
 the session id, states and counts, nothing about a face.
 """
@@ -14,7 +21,7 @@ import io
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -28,6 +35,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtcicetransport import RTCIceTransport
 from av import VideoFrame
 from numpy.typing import NDArray
 from PIL import Image
@@ -36,7 +44,7 @@ from tryon.catalog.look import Look
 from tryon.measure.report import MeasurementReport
 from tryon.server import protocol
 from tryon.server.config import ServerConfig
-from tryon.server.limits import Rejection
+from tryon.server.limits import Rejection, TokenBucket
 from tryon.server.metrics import FrameStats, Metrics
 from tryon.server.relay import ProcessedVideoTrack
 
@@ -46,6 +54,18 @@ log = logging.getLogger(__name__)
 
 #: Measurement reports go out at most this often (they change slowly).
 _MEASUREMENT_INTERVAL_S = 0.5
+#: Longest wait for each step of closing (the peer connection, the engine): aiortc's close
+#: can hang on a peer stuck half-way, and shutdown must not.
+_CLOSE_STEP_TIMEOUT_S = 2.0
+#: Data-channel messages per second per session, and the burst allowed above that rate.
+MESSAGES_PER_S, MESSAGE_BURST = 20.0, 40
+#: ``rate-limited`` answers per second: past this a flood is dropped without an answer.
+REFUSALS_PER_S = 5.0
+#: Snapshots per second per session (one at a time), and the burst allowed.
+SNAPSHOTS_PER_S, SNAPSHOT_BURST = 0.5, 2
+#: A snapshot is refused while this much is still queued on the data channel (a client
+#: that does not read).
+_MAX_BUFFERED_BYTES = 1024 * 1024
 
 
 class FrameEngine(Protocol):
@@ -88,6 +108,7 @@ class Session:
         engine_factory: EngineFactory | None,
         is_product: Callable[[str], bool],
         on_closed: Callable[[Session], None],
+        snapshots: ThreadPoolExecutor,
     ) -> None:
         self.id = secrets.token_hex(4)
         self.stats = FrameStats()
@@ -98,25 +119,31 @@ class Session:
         self._loop = asyncio.get_running_loop()
         ice = [RTCIceServer(s.url, s.username, s.credential) for s in config.ice_servers]
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
+        self._engine_factory = engine_factory
+        #: The session's frame thread and engine, started once the peer is connected (a peer
+        #: that never connects costs no engine).
         self._executor: ThreadPoolExecutor | None = None
         self._engine: FrameEngine | None = None
         self._engine_failure = ""
-        if engine_factory is not None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"tryon-session-{self.id}")
-            self._executor.submit(self._open_engine, engine_factory)
+        self._snapshots = snapshots
+        self._messages = TokenBucket(MESSAGES_PER_S, MESSAGE_BURST)
+        self._refusals = TokenBucket(REFUSALS_PER_S, REFUSALS_PER_S)
+        self._snapshot_bucket = TokenBucket(SNAPSHOTS_PER_S, SNAPSHOT_BURST)
+        self._snapshot_task: asyncio.Future[None] | None = None
         self._look = Look()
         self._channel: RTCDataChannel | None = None
         self._track: ProcessedVideoTrack | None = None
         self._face_found: bool | None = None
         self._measured_at = 0.0
         self._engine_error_sent = False
-        #: The last composited frame (worker thread only), for snapshots.
+        #: The last composited frame, for snapshots: a fresh array per frame, written by the
+        #: worker thread, never modified afterwards.
         self._last_output: NDArray[np.uint8] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._pending: set[asyncio.Future[None]] = set()
-        self._watchdog: asyncio.Future[None] | None = None
+        self._connected = asyncio.Event()
         self._closing = False
         self.closed = asyncio.Event()
+        self._watchdog: asyncio.Future[None] | None = asyncio.ensure_future(self._watch())
 
     # -- set-up -----------------------------------------------------------------------
 
@@ -125,16 +152,21 @@ class Session:
         self.pc.on("track", self._on_track)
         self.pc.on("datachannel", self._on_datachannel)
         self.pc.on("connectionstatechange", self._on_connection_state)
+        step = "SDP not understood"
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-        except (ValueError, KeyError, IndexError) as exc:
-            raise Rejection(400, "bad-offer", f"SDP not understood: {exc}") from None
-        if self._track is None:
-            raise Rejection(400, "bad-offer", "the offer sends no video track (add the camera)")
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
-        self._watchdog = asyncio.ensure_future(self._watch_video())
+            if self._track is None:
+                raise Rejection(400, "bad-offer", "the offer sends no video track (add the camera)")
+            step = "the WebRTC stack could not answer it"
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+        except Rejection:
+            raise
+        except Exception as exc:  # aiortc raises anything on mutated SDP, even StopIteration
+            detail = str(exc)[:200] or "no detail"
+            raise Rejection(400, "bad-offer", f"{step} ({type(exc).__name__}: {detail})") from None
         log.info("session %s: answered", self.id)
-        return self.pc.localDescription
+        answer: RTCSessionDescription = self.pc.localDescription
+        return answer
 
     def _open_engine(self, factory: EngineFactory) -> None:
         try:
@@ -145,7 +177,7 @@ class Session:
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind != "video" or self._track is not None:
             return
-        process = self._echo if self._executor is None else self._process
+        process = self._echo if self._engine_factory is None else self._process
         self._track = ProcessedVideoTrack(track, process, self.stats)
         self.pc.addTrack(self._track)
 
@@ -159,7 +191,7 @@ class Session:
 
     @property
     def _engine_on(self) -> bool:
-        return self._executor is not None
+        return self._engine_factory is not None
 
     # -- frames -----------------------------------------------------------------------
 
@@ -167,7 +199,8 @@ class Session:
         return frame
 
     async def _process(self, frame: VideoFrame) -> VideoFrame:
-        assert self._executor is not None
+        if self._executor is None:  # a frame before "connected" was reported: pass it on
+            return frame
         out, report = await self._loop.run_in_executor(
             self._executor, self._process_sync, frame, self._look
         )
@@ -238,14 +271,22 @@ class Session:
             self._channel.send(text)
 
     def _on_message(self, raw: str | bytes) -> None:
+        allowed = self._messages.take()
+        if not allowed and not self._refusals.take():
+            return  # a flood: past the answered refusals, messages are dropped unread
         try:
             msg = protocol.parse_client_message(raw)
+            if not allowed:
+                raise protocol.ProtocolError(
+                    protocol.ErrorCode.RATE_LIMITED,
+                    f"more than {MESSAGES_PER_S:g} messages a second (bursts of "
+                    f"{MESSAGE_BURST}); message ignored",
+                    msg.request_id,
+                )
             if isinstance(msg, protocol.SetLook):
                 self._set_look(msg)
             elif isinstance(msg, protocol.SnapshotRequest):
-                task = asyncio.ensure_future(self._snapshot(msg.request_id))
-                self._pending.add(task)
-                task.add_done_callback(self._pending.discard)
+                self._start_snapshot(msg.request_id)
             else:
                 self._send(protocol.event_message("pong", id=msg.request_id))
         except protocol.ProtocolError as exc:
@@ -263,38 +304,49 @@ class Session:
         self._look = msg.look
         self._send(protocol.look_message(msg.look, msg.request_id))
 
-    async def _snapshot(self, request_id: str | None) -> None:
-        if self._executor is None:
-            self._send(
-                protocol.error_message(
-                    protocol.ErrorCode.SNAPSHOT_UNAVAILABLE,
-                    "snapshots need the engine (the server runs as a plain echo)",
-                    request_id,
-                )
+    def _start_snapshot(self, request_id: str | None) -> None:
+        """One snapshot at a time, at most ``SNAPSHOTS_PER_S``; others get ``rate-limited``."""
+        if not self._engine_on:
+            raise protocol.ProtocolError(
+                protocol.ErrorCode.SNAPSHOT_UNAVAILABLE,
+                "snapshots need the engine (the server runs as a plain echo)",
+                request_id,
             )
-            return
-        encoded = await self._loop.run_in_executor(self._executor, self._encode_last_output)
-        if encoded is None:
-            self._send(
-                protocol.error_message(
-                    protocol.ErrorCode.SNAPSHOT_UNAVAILABLE,
-                    "no frame composited yet; ask again once the video plays",
-                    request_id,
-                )
+        frame = self._last_output
+        if frame is None:
+            raise protocol.ProtocolError(
+                protocol.ErrorCode.SNAPSHOT_UNAVAILABLE,
+                "no frame composited yet; ask again once the video plays",
+                request_id,
             )
-            return
-        png, width, height = encoded
+        busy = self._snapshot_task is not None or (
+            self._channel is not None and self._channel.bufferedAmount > _MAX_BUFFERED_BYTES
+        )
+        if busy:
+            raise protocol.ProtocolError(
+                protocol.ErrorCode.RATE_LIMITED,
+                "the last snapshot is still being made or sent; ask again once it arrives",
+                request_id,
+            )
+        if not self._snapshot_bucket.take():
+            raise protocol.ProtocolError(
+                protocol.ErrorCode.RATE_LIMITED,
+                f"at most {SNAPSHOTS_PER_S:g} snapshots a second (bursts of {SNAPSHOT_BURST})",
+                request_id,
+            )
+        task = asyncio.ensure_future(self._snapshot(frame, request_id))
+        self._snapshot_task = task
+        task.add_done_callback(self._snapshot_done)
+
+    def _snapshot_done(self, task: asyncio.Future[None]) -> None:
+        self._snapshot_task = None
+
+    async def _snapshot(self, frame: NDArray[np.uint8], request_id: str | None) -> None:
+        """Encode ``frame`` on the shared snapshot thread (not the session's frame thread)."""
+        png = await self._loop.run_in_executor(self._snapshots, _encode_png, frame)
+        height, width = frame.shape[:2]
         for message in protocol.snapshot_messages(png, width, height, request_id):
             self._send(message)
-
-    def _encode_last_output(self) -> tuple[bytes, int, int] | None:
-        """Worker thread: the last composited frame as PNG bytes (in memory only)."""
-        if self._last_output is None:
-            return None
-        buf = io.BytesIO()
-        Image.fromarray(self._last_output).save(buf, format="PNG", compress_level=1)
-        height, width = self._last_output.shape[:2]
-        return buf.getvalue(), width, height
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -302,15 +354,32 @@ class Session:
         state = self.pc.connectionState
         log.info("session %s: connection %s", self.id, state)
         if state in ("failed", "closed"):
-            await self.close()
+            await self.close(f"connection {state}")
         elif state == "disconnected":
             self._arm_timer("disconnected")
         elif state == "connected":
+            self._connected.set()
             self._cancel_timer()
+            if self._engine_factory is not None and self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    1, thread_name_prefix=f"tryon-session-{self.id}"
+                )
+                self._executor.submit(self._open_engine, self._engine_factory)
 
-    async def _watch_video(self) -> None:
-        """Close the session when no video arrives for ``disconnect_timeout_s``: a client
-        that never connects, or vanishes without a goodbye (ICE consent alone takes ~30 s)."""
+    async def _watch(self) -> None:
+        """Close the session when it is not connected within ``connect_timeout_s`` (a peer
+        stuck in ICE or DTLS, or one that never tries), then when no video arrives for
+        ``disconnect_timeout_s`` (a client that vanishes without a goodbye: ICE consent
+        alone takes ~30 s)."""
+        connect = self._config.connect_timeout_s
+        try:
+            await asyncio.wait_for(self._connected.wait(), connect)
+        except TimeoutError:
+            await self.close(
+                f"not connected within {connect:g} s (connection {self.pc.connectionState}, "
+                f"ICE {self.pc.iceConnectionState})"
+            )
+            return
         timeout = self._config.disconnect_timeout_s
         seen, since = -1, self._loop.time()
         while True:
@@ -337,36 +406,86 @@ class Session:
             self._timer = None
 
     async def close(self, why: str = "closed") -> None:
-        """Release everything: peer connection, tracks, engine, worker thread. Idempotent."""
+        """Release everything: peer connection, tracks, engine, worker thread. Idempotent,
+        and done within a few seconds whatever state the peer is in; the session leaves the
+        live set even if a step fails."""
         if self._closing:
             await self.closed.wait()
             return
         self._closing = True
-        self._cancel_timer()
-        if self._watchdog is not None and self._watchdog is not asyncio.current_task():
-            self._watchdog.cancel()
-        if self._track is not None:
-            self._track.stop()
-        await self.pc.close()
-        if self._executor is not None:
-            await self._loop.run_in_executor(self._executor, self._close_engine)
-            self._executor.shutdown(wait=False)
-        self._metrics.session_closed(self.stats)
-        log.info(
-            "session %s: closed (%s) after %d frames, %d dropped",
-            self.id,
-            why,
-            self.stats.sent,
-            self.stats.dropped,
-        )
-        self._on_closed(self)
-        self.closed.set()
+        try:
+            self._cancel_timer()
+            if self._watchdog is not None and self._watchdog is not asyncio.current_task():
+                self._watchdog.cancel()
+            if self._snapshot_task is not None:
+                self._snapshot_task.cancel()
+            if self._track is not None:
+                self._track.stop()
+            await _close_peer(self.pc, self.id)
+            if self._executor is not None:
+                engine = self._loop.run_in_executor(self._executor, self._close_engine)
+                await _bounded(engine, f"session {self.id}: engine close")
+                self._executor.shutdown(wait=False)
+        finally:
+            # Break the cycles through aiortc's event listeners and the track's frame
+            # callback, so the peer, its codecs and their threads go when the session does,
+            # not at some later full garbage collection.
+            self.pc.remove_all_listeners()
+            if self._channel is not None:
+                self._channel.remove_all_listeners()
+            # A cancelled task keeps its traceback, whose frames hold this session.
+            self._channel = self._track = self._watchdog = None
+            self._metrics.session_closed(self.stats)
+            log.info(
+                "session %s: closed (%s) after %d frames, %d dropped",
+                self.id,
+                why,
+                self.stats.sent,
+                self.stats.dropped,
+            )
+            self._on_closed(self)
+            self.closed.set()
 
     def _close_engine(self) -> None:
         self._last_output = None
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+
+
+def _encode_png(frame: NDArray[np.uint8]) -> bytes:
+    """A frame as PNG bytes (in memory only)."""
+    buf = io.BytesIO()
+    Image.fromarray(frame).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+async def _bounded(step: Awaitable[object], what: str) -> bool:
+    """Await ``step`` for at most ``_CLOSE_STEP_TIMEOUT_S``; a failure or a hang is logged
+    (with its state), never raised: closing goes on. True when it completed."""
+    try:
+        await asyncio.wait_for(step, _CLOSE_STEP_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("%s did not finish within %g s", what, _CLOSE_STEP_TIMEOUT_S)
+        return False
+    except Exception as exc:  # aiortc raises anything from a half-set-up peer
+        log.warning("%s raised %s: %s", what, type(exc).__name__, exc)
+        return False
+    return True
+
+
+async def _close_peer(pc: RTCPeerConnection, session_id: str) -> None:
+    """Close ``pc``; if aiortc's close fails or hangs, stop its ICE transports directly so
+    their sockets are released."""
+    state = f"connection {pc.connectionState}, ICE {pc.iceConnectionState}"
+    if await _bounded(pc.close(), f"session {session_id}: peer close ({state})"):
+        return
+    dtls = [t.receiver.transport for t in pc.getTransceivers()]  # None on a half-made peer
+    if pc.sctp is not None:
+        dtls.append(pc.sctp.transport)
+    transports: set[RTCIceTransport] = {d.transport for d in dtls if d is not None}
+    for ice in transports:
+        await _bounded(ice.stop(), f"session {session_id}: ICE transport stop")
 
 
 class Sessions:
@@ -383,7 +502,11 @@ class Sessions:
         self._metrics = metrics
         self._engine_factory = engine_factory
         self._is_product = is_product
+        #: The open sessions: the one source of the slot count (a session leaves it when
+        #: its close ends, whatever failed on the way).
         self.live: dict[str, Session] = {}
+        #: Encodes every session's snapshots, one at a time, off the frame threads.
+        self._snapshots = ThreadPoolExecutor(1, thread_name_prefix="tryon-snapshot")
 
     def __len__(self) -> int:
         return len(self.live)
@@ -402,7 +525,12 @@ class Sessions:
         """A new session answering ``sdp``; 503 :class:`Rejection` when the server is full."""
         self.check_capacity()
         session = Session(
-            self._config, self._metrics, self._engine_factory, self._is_product, self._forget
+            self._config,
+            self._metrics,
+            self._engine_factory,
+            self._is_product,
+            self._forget,
+            self._snapshots,
         )
         self.live[session.id] = session
         self._metrics.sessions_total += 1
@@ -417,4 +545,9 @@ class Sessions:
         self.live.pop(session.id, None)
 
     async def close_all(self) -> None:
-        await asyncio.gather(*(s.close("server shutting down") for s in list(self.live.values())))
+        """Close every session (each close is bounded in time) and the snapshot thread."""
+        await asyncio.gather(
+            *(s.close("server shutting down") for s in list(self.live.values())),
+            return_exceptions=True,
+        )
+        self._snapshots.shutdown(wait=False, cancel_futures=True)
