@@ -58,6 +58,7 @@ def create_app(
     app.router.add_post("/offer", _offer)
     app.router.add_route("OPTIONS", "/offer", _preflight)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/api/openapi.json", _openapi)
     app.router.add_get("/api/config", _client_config)
@@ -182,6 +183,19 @@ async def _healthz(request: web.Request) -> web.Response:
             "sessions": len(request.app[SESSIONS]),
             "max_sessions": config.max_sessions,
             "engine": config.engine,
+        }
+    )
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    """200 while a session slot is free, else 503 ``server-busy``: a load balancer's check."""
+    sessions = request.app[SESSIONS]
+    sessions.check_capacity()
+    return web.json_response(
+        {
+            "status": "ready",
+            "sessions": len(sessions),
+            "max_sessions": request.app[CONFIG].max_sessions,
         }
     )
 
