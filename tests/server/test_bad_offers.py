@@ -12,7 +12,8 @@ What each bad input gets:
 - media sections without exactly one distinct, non-empty ``a=mid``: 400 ``bad-offer``
   before aiortc sees them;
 - a peer that completes ICE but never DTLS: answered (200), then closed after the connect
-  timeout, its slot free again.
+  timeout, its slot free again;
+- a third offer from an address with two sessions still connecting: 429 ``rate-limited``.
 """
 
 from __future__ import annotations
@@ -179,3 +180,22 @@ def test_a_peer_stuck_before_dtls_is_closed_after_the_connect_timeout(
 
     lived = asyncio.run(scenario())
     assert CONNECT_TIMEOUT_S - 0.5 < lived < CONNECT_TIMEOUT_S + 8
+
+
+def test_one_address_cannot_hold_more_than_two_connecting_sessions() -> None:
+    config = ServerConfig(port=0, engine=False, max_sessions=4, connect_timeout_s=CONNECT_TIMEOUT_S)
+    with serve_in_background(config) as srv:
+
+        async def scenario() -> None:
+            stuck = [HalfOpenPeer(), HalfOpenPeer()]
+            for peer in stuck:
+                assert (await peer.offer(srv.url))[0] == 200
+            offer = json.dumps({"sdp": await browser_like_offer(), "type": "offer"})
+            status, body = await post_offer(srv.url, offer)
+            assert status == 429 and body["error"] == "rate-limited"
+            assert "2 sessions from this address are still connecting (limit 2)" in body["reason"]
+            assert _live(srv) == 2  # two slots of four stay free for other addresses
+            for peer in stuck:
+                await peer.close()
+
+        asyncio.run(scenario())

@@ -141,7 +141,10 @@ def test_sigterm_stops_a_server_stuck_with_half_open_peers(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [TRYON, "serve", "--port", str(port), "--connect-timeout", "60", "--max-sessions", "8"],
+        [
+            *(TRYON, "serve", "--port", str(port), "--connect-timeout", "60"),
+            *("--max-sessions", "8", "--connecting-per-ip", "4"),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

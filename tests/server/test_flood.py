@@ -71,6 +71,7 @@ def test_a_flood_is_rate_limited_and_the_video_keeps_flowing(
         quiet, busy, sent = asyncio.run(scenario())
     print(f"frames in {SECONDS:g} s: {quiet} quiet, {busy} during {sent} flood messages")
     assert sent >= RATE * SECONDS * 0.9
-    # Before the limits the video fell to a fifteenth (30 fps to 2); on a loaded machine
-    # the client's own sending costs it some frames: a quarter catches the collapse.
-    assert busy >= quiet / 4
+    # Before the limits the video fell to a fifteenth (30 fps to 2). The flooding client
+    # shares this process and the machine: on a loaded one its own sending costs frames too
+    # (bench/bench_flood.py measures the rates), so the bound only catches the collapse.
+    assert busy >= quiet / 10

@@ -52,6 +52,12 @@ def register(subparsers: Any) -> None:
         help="seconds a new session may take to connect before it is closed (default: %(default)s)",
     )
     p.add_argument(
+        "--connecting-per-ip",
+        type=int,
+        default=2,
+        help="sessions one client IP may have still connecting (default: %(default)s)",
+    )
+    p.add_argument(
         "--ice-server",
         action="append",
         default=[],
@@ -93,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             max_body_bytes=args.max_body,
             disconnect_timeout_s=args.disconnect_timeout,
             connect_timeout_s=args.connect_timeout,
+            connecting_per_address=args.connecting_per_ip,
             ice_servers=tuple(IceServer.parse(s) for s in args.ice_server),
             allowed_origins=tuple(args.allow_origin),
             engine=not args.echo,

@@ -152,8 +152,9 @@ async def _offer(request: web.Request) -> web.Response:
                 "body-too-large",
                 f"body of {request.content_length} bytes (limit {config.max_body_bytes})",
             )
-        app[LIMITER].admit(request.remote or "unknown")
-        app[SESSIONS].check_capacity()
+        address = request.remote or "unknown"
+        app[LIMITER].admit(address)
+        app[SESSIONS].check_capacity(address)
         try:
             payload: Any = safe_json.loads(
                 await request.read(),
@@ -164,7 +165,7 @@ async def _offer(request: web.Request) -> web.Response:
         except safe_json.JsonLimitError as exc:
             raise Rejection(400, "bad-offer", str(exc)) from None
         sdp, _ = check_offer(payload)
-        session, answer = await app[SESSIONS].open(sdp)
+        session, answer = await app[SESSIONS].open(sdp, address)
     except Rejection as rej:
         metrics.rejected[rej.code] += 1
         log.info("offer refused: %s", rej)

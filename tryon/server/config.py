@@ -68,6 +68,8 @@ class ServerConfig:
     #: A peer not ``connected`` this long after its answer is closed (whatever ICE/DTLS is
     #: stuck in) and its slot freed.
     connect_timeout_s: float = 15.0
+    #: Sessions one client IP may have not yet connected; one more gets 429 ``rate-limited``.
+    connecting_per_address: int = 2
     ice_servers: tuple[IceServer, ...] = ()
     #: Origins allowed to call the API (CORS) and to frame ``/embed`` (CSP frame-ancestors),
     #: besides the server's own origin.
@@ -89,6 +91,10 @@ class ServerConfig:
         if self.disconnect_timeout_s <= 0:
             raise ValueError(
                 f"disconnect_timeout_s must be positive, got {self.disconnect_timeout_s}"
+            )
+        if self.connecting_per_address < 1:
+            raise ValueError(
+                f"connecting_per_address must be at least 1, got {self.connecting_per_address}"
             )
         if self.connect_timeout_s <= 0:
             raise ValueError(f"connect_timeout_s must be positive, got {self.connect_timeout_s}")

@@ -44,7 +44,7 @@ from tryon.catalog.look import Look
 from tryon.measure.report import MeasurementReport
 from tryon.server import protocol
 from tryon.server.config import ServerConfig
-from tryon.server.limits import Rejection, TokenBucket
+from tryon.server.limits import RATE_LIMITED, Rejection, TokenBucket
 from tryon.server.metrics import FrameStats, Metrics
 from tryon.server.relay import ProcessedVideoTrack
 
@@ -103,6 +103,7 @@ class Session:
 
     def __init__(
         self,
+        address: str,
         config: ServerConfig,
         metrics: Metrics,
         engine_factory: EngineFactory | None,
@@ -111,6 +112,8 @@ class Session:
         snapshots: ThreadPoolExecutor,
     ) -> None:
         self.id = secrets.token_hex(4)
+        #: The client's IP address (admission limits only; never logged).
+        self.address = address
         self.stats = FrameStats()
         self._config = config
         self._metrics = metrics
@@ -188,6 +191,11 @@ class Session:
         self._channel = channel
         channel.on("message", self._on_message)
         self._send(protocol.event_message("ready", session=self.id, engine=self._engine_on))
+
+    @property
+    def connected(self) -> bool:
+        """The peer reached ``connected`` (ICE and DTLS done) at least once."""
+        return self._connected.is_set()
 
     @property
     def _engine_on(self) -> bool:
@@ -511,8 +519,10 @@ class Sessions:
     def __len__(self) -> int:
         return len(self.live)
 
-    def check_capacity(self) -> None:
-        """A 503 :class:`Rejection` when ``max_sessions`` are open."""
+    def check_capacity(self, address: str) -> None:
+        """A 503 :class:`Rejection` when ``max_sessions`` are open, a 429 when ``address``
+        has ``connecting_per_address`` sessions not connected yet (one client cannot hold
+        the slots with offers that never connect)."""
         if len(self.live) >= self._config.max_sessions:
             raise Rejection(
                 503,
@@ -520,11 +530,22 @@ class Sessions:
                 f"{len(self.live)} sessions open (limit {self._config.max_sessions}); "
                 "try again in a minute",
             )
+        limit = self._config.connecting_per_address
+        connecting = sum(1 for s in self.live.values() if s.address == address and not s.connected)
+        if connecting >= limit:
+            raise Rejection(
+                429,
+                RATE_LIMITED,
+                f"{connecting} sessions from this address are still connecting (limit {limit}); "
+                f"retry once one connects or within {self._config.connect_timeout_s:g} s",
+            )
 
-    async def open(self, sdp: str) -> tuple[Session, RTCSessionDescription]:
-        """A new session answering ``sdp``; 503 :class:`Rejection` when the server is full."""
-        self.check_capacity()
+    async def open(self, sdp: str, address: str) -> tuple[Session, RTCSessionDescription]:
+        """A new session from ``address`` answering ``sdp``; a :class:`Rejection` when the
+        server is full (503) or the address has too many sessions connecting (429)."""
+        self.check_capacity(address)
         session = Session(
+            address,
             self._config,
             self._metrics,
             self._engine_factory,
