@@ -21,6 +21,7 @@ from aiohttp import web
 from tryon import safe_json
 from tryon.resources import data_dir
 from tryon.server.config import ServerConfig
+from tryon.server.forwarded import client_address
 from tryon.server.limits import OfferRateLimiter, Rejection, check_offer
 from tryon.server.metrics import Metrics
 from tryon.server.products import ProductShelf
@@ -152,7 +153,9 @@ async def _offer(request: web.Request) -> web.Response:
                 "body-too-large",
                 f"body of {request.content_length} bytes (limit {config.max_body_bytes})",
             )
-        address = request.remote or "unknown"
+        address = client_address(
+            request.remote, request.headers.getall("X-Forwarded-For", []), config.trusted_proxies
+        )
         app[LIMITER].admit(address)
         app[SESSIONS].check_capacity(address)
         try:
@@ -191,7 +194,7 @@ async def _healthz(request: web.Request) -> web.Response:
 async def _readyz(request: web.Request) -> web.Response:
     """200 while a session slot is free, else 503 ``server-busy``: a load balancer's check."""
     sessions = request.app[SESSIONS]
-    sessions.check_capacity()
+    sessions.check_free_slot()
     return web.json_response(
         {
             "status": "ready",
