@@ -5,8 +5,10 @@ the test (no systemd)."""
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -170,3 +172,100 @@ def haproxy(tmp_path: Path, instances: list[Instance]) -> Iterator[Balancer]:
 
         wait_until(all_up, "haproxy seeing every instance UP")
         yield balancer
+
+
+@dataclass
+class Turn:
+    """coturn on loopback with the static user of the shipped config."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    user: str
+    password: str
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"turn:127.0.0.1:{self.port}"
+
+
+#: Settings of the shipped deploy/turnserver.conf a loopback test replaces or drops (TLS,
+#: the public addresses, the relay range, the peer rules, the log and the user).
+_TURN_LOCAL = {
+    "listening-port",
+    "tls-listening-port",
+    "listening-ip",
+    "external-ip",
+    "min-port",
+    "max-port",
+    "user",
+    "allowed-peer-ip",
+    "cert",
+    "pkey",
+    "log-file",
+}
+
+
+def _shipped_turn_settings() -> list[str]:
+    text = (DEPLOY / "turnserver.conf").read_text()
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def turn_config(
+    port: int, relay_ports: tuple[int, int], user: str, password: str, tmp: Path
+) -> str:
+    """deploy/turnserver.conf for loopback: its credentials mechanism, quotas and peer
+    rules as shipped, listening and relaying on 127.0.0.1 only, the relay allowed to reach
+    loopback peers (the tryon instance), no TLS, logging to a file in ``tmp``."""
+    shipped = (s for s in _shipped_turn_settings() if s.split("=")[0] not in _TURN_LOCAL)
+    local = [
+        f"listening-port={port}",
+        "listening-ip=127.0.0.1",
+        "relay-ip=127.0.0.1",
+        f"min-port={relay_ports[0]}",
+        f"max-port={relay_ports[1]}",
+        f"user={user}:{password}",
+        "allowed-peer-ip=127.0.0.1",
+        "allow-loopback-peers",
+        "no-tls",
+        "no-dtls",
+        f"log-file={tmp / 'turn.log'}",
+        f"pidfile={tmp / 'turn.pid'}",
+        f"userdb={tmp / 'turndb'}",
+        "verbose",
+    ]
+    return "\n".join([*shipped, *local]) + "\n"
+
+
+def _stun_answers(port: int) -> bool:
+    """A STUN Binding request (RFC 5389) to 127.0.0.1:``port`` gets a success response."""
+    transaction = secrets.token_bytes(12)
+    request = struct.pack("!HHI", 0x0001, 0, 0x2112A442) + transaction
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(0.5)
+        sock.sendto(request, ("127.0.0.1", port))
+        try:
+            answer = sock.recv(2048)
+        except OSError:
+            return False
+    return answer[:2] == b"\x01\x01" and answer[8:20] == transaction
+
+
+@contextmanager
+def coturn(tmp_path: Path) -> Iterator[Turn]:
+    """coturn with deploy/turnserver.conf made local, once it answers STUN."""
+    port = free_port()
+    first = 40000 + secrets.randbelow(200) * 50
+    password = secrets.token_hex(8)
+    shipped_user = next(s for s in _shipped_turn_settings() if s.startswith("user="))
+    user = shipped_user.removeprefix("user=").split(":")[0]
+    config = tmp_path / "turnserver.conf"
+    config.write_text(turn_config(port, (first, first + 49), user, password, tmp_path))
+    with running([tool("turnserver"), "-c", str(config)]) as process:
+
+        def up() -> bool:
+            assert process.poll() is None, f"turnserver exited with {process.returncode}"
+            return _stun_answers(port)
+
+        wait_until(up, "coturn answering STUN")
+        yield Turn(process, port, user, password, tmp_path / "turn.log")
