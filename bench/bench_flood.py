@@ -4,7 +4,7 @@ and during the flood.
 The server runs as its own process (``tryon serve``, engine on); one aiortc client sends the
 astronaut at 640x480, 30 fps, and counts the composited frames it gets back (and the
 server's frames in and out, from /metrics): first quietly, then while flooding its data
-channel at each rate (garbage, 4000-deep JSON and snapshot requests in turn, as
+channel at each rate (garbage, 500-deep JSON and snapshot requests in turn, as
 tests/server/peer.py's ``flood``). Target: >= 25 fps during a flood of 150 messages a
 second. The flooding client shares the machine: on a loaded one its own sending and
 decoding cost frames too (compare "server in" with the camera's 30 fps).

@@ -243,8 +243,9 @@ def _attribute(lines: list[str], prefix: str) -> str:
     return next(line[len(prefix) :] for line in lines if line.startswith(prefix))
 
 
-#: What a hostile client floods the data channel with: garbage, deep nesting, snapshots.
-FLOOD_MESSAGES = ("{garbage", "[" * 4000 + "]" * 4000, '{"type": "snapshot", "id": "flood"}')
+#: What a hostile client floods the data channel with: garbage, JSON nested 500 deep (one
+#: SCTP packet each) and snapshot requests.
+FLOOD_MESSAGES = ("{garbage", "[" * 500 + "]" * 500, '{"type": "snapshot", "id": "flood"}')
 
 
 async def flood(peer: Peer, per_second: float, seconds: float) -> int:

@@ -61,8 +61,9 @@ _CLOSE_STEP_TIMEOUT_S = 2.0
 MESSAGES_PER_S, MESSAGE_BURST = 20.0, 40
 #: ``rate-limited`` answers per second: past this a flood is dropped without an answer.
 REFUSALS_PER_S = 5.0
-#: Snapshots per second per session (one at a time), and the burst allowed.
-SNAPSHOTS_PER_S, SNAPSHOT_BURST = 0.5, 2
+#: Snapshots per second per session (one at a time), and the burst allowed: each is a
+#: ~600 KiB PNG whose SCTP packets and acknowledgements cost the loop far more than a message.
+SNAPSHOTS_PER_S, SNAPSHOT_BURST = 0.2, 2
 #: A snapshot is refused while this much is still queued on the data channel (a client
 #: that does not read).
 _MAX_BUFFERED_BYTES = 1024 * 1024
