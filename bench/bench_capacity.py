@@ -8,7 +8,9 @@ measured window. Printed per run:
 
 - fps back at each client, and the mean's ratio to the echo with as many sessions;
 - the server's CPU milliseconds per delivered frame: its utime+stime from /proc/PID/stat
-  over the window divided by the frames the clients got in it (the ratio is to the echo);
+  over the window divided by the frames the clients got in it (the ratio is to the echo),
+  and the cores the server got (CPU seconds per second): on a shared machine the fps
+  follow what the server got, the CPU per frame much less;
 - the stage medians from /metrics (engine stages, ``convert``, ``encode``), read while the
   sessions are live.
 
@@ -49,6 +51,8 @@ class Run:
     sessions: int
     fps: list[float]
     cpu_ms_per_frame: float
+    #: The server's CPU seconds per second of the window: how many cores it got.
+    cores: float
     stages: dict[str, float]
 
 
@@ -99,7 +103,9 @@ def stage_medians(url: str) -> dict[str, float]:
 def measure(engine: bool, sessions: int, warmup: float, seconds: float) -> Run:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    # Every client connects from 127.0.0.1 at the same time: the per-IP limits allow them.
     command = [TRYON, "serve", "--port", str(port), "--max-sessions", str(sessions)]
+    command += ["--connecting-per-ip", str(sessions)]
     server = subprocess.Popen(command + ([] if engine else ["--echo"]), stdout=subprocess.DEVNULL)
     clients: list[subprocess.Popen[str]] = []
     try:
@@ -137,6 +143,7 @@ def measure(engine: bool, sessions: int, warmup: float, seconds: float) -> Run:
         sessions,
         [r["fps"] for r in results],
         cpu * 1000.0 / max(frames, 1),
+        cpu / seconds,
         stages,
     )
 
@@ -169,7 +176,7 @@ def main() -> None:
     )
     header = (
         f"{'server':<8}{'sessions':>9}{'fps/session':>20}{'mean':>7}{'vs echo':>9}"
-        f"{'CPU ms/frame':>14}{'vs echo':>9}"
+        f"{'CPU ms/frame':>14}{'vs echo':>9}{'server cores':>14}"
     )
     print(header)
     print("-" * len(header))
@@ -182,6 +189,7 @@ def main() -> None:
             print(
                 f"{run.mode:<8}{n:>9}{fps:>20}{mean:>7.1f}{mean / echo_mean:>9.2f}"
                 f"{run.cpu_ms_per_frame:>14.1f}{run.cpu_ms_per_frame / echo.cpu_ms_per_frame:>9.2f}"
+                f"{run.cores:>14.2f}"
             )
     print("\nStage medians (ms) from /metrics, engine runs")
     print(f"{'sessions':<9}" + "".join(f"{s:>12}" for s in STAGES))

@@ -2,8 +2,8 @@
 on loopback: offers spread over the instances, a full instance (``--max-sessions``) leaves
 the rotation through its /readyz check and takes no more offers, a pool with no free slot
 answers 503 ``server-busy``, a killed instance's share goes to the others, the instances'
-per-IP limits count shoppers (``--trusted-proxy``), not HAProxy, and a real shopper's video
-flows once its offer went through HAProxy.
+per-IP limits count shoppers (``--trusted-proxy``), not HAProxy, a real shopper's video
+flows once its offer went through HAProxy, and /metrics is not served to the public.
 
 The offers are real aiortc offers whose peer is closed: each holds a session slot on the
 instance that answered until ``--connect-timeout`` (60 s here, longer than the test). Each
@@ -23,7 +23,7 @@ import aiohttp
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from server.peer import AstronautTrack, browser_like_offer, connect
+from server.peer import AstronautTrack, browser_like_offer, connect, get
 
 from .processes import Balancer, Instance, haproxy, tryon_instance, wait_until
 
@@ -96,6 +96,8 @@ def test_offers_spread_a_full_instance_takes_none_and_a_full_pool_says_busy(
         status, body = shopper_offer(balancer.url, offer)
         assert status == 200 and body["type"] == "answer", body
     assert (a.sessions(), b.sessions()) == (1, 1), "round robin puts one offer on each"
+    status, _, body = get(f"{balancer.url}/metrics")
+    assert (status, json.loads(body)["error"]) == (404, "not-found"), "metrics are private"
 
     assert shopper_offer(balancer.url, offer)[0] == 200
     full, other = (a, b) if a.sessions() == 2 else (b, a)
