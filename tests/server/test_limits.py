@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tryon.server.limits import (
+    MAX_CANDIDATES,
     MAX_SDP_CHARS,
     RATE_LIMITED,
     OfferRateLimiter,
@@ -71,6 +72,10 @@ def test_good_offer_passes() -> None:
         (
             {"sdp": OFFER + "a=x\r\n" * MAX_SDP_CHARS, "type": "offer"},
             f"(limit {MAX_SDP_CHARS})",
+        ),
+        (
+            {"sdp": OFFER + "a=candidate:1 1 udp 1 192.0.2.1 9 typ host\r\n" * 33, "type": "offer"},
+            f"SDP has 33 ICE candidates (limit {MAX_CANDIDATES})",
         ),
     ],
 )

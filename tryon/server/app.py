@@ -61,7 +61,7 @@ def create_app(
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
-    app.router.add_get("/api/openapi.json", _openapi)
+    app.router.add_get("/api/openapi.json", _openapi())
     app.router.add_get("/api/config", _client_config)
     app.router.add_get("/api/products", _products)
     app.router.add_get("/api/products/{id}", _product)
@@ -101,7 +101,8 @@ async def _headers_middleware(request: web.Request, handler: Handler) -> web.Str
         if exc.status < 400:
             raise
         code = exc.reason.lower().replace(" ", "-")
-        response = _rejection(Rejection(exc.status, code, f"{request.method} {request.path}"))
+        what = f"{request.method} {request.path[:200]}"
+        response = _rejection(Rejection(exc.status, code, what))
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
     origin = _allowed_origin(request)
@@ -211,13 +212,13 @@ async def _metrics(request: web.Request) -> web.Response:
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 
-@cache
-def _openapi_text() -> str:
-    return OPENAPI_PATH.read_text(encoding="utf-8")
+def _openapi() -> Handler:
+    text = OPENAPI_PATH.read_text(encoding="utf-8")  # read once, at start
 
+    async def openapi(request: web.Request) -> web.Response:
+        return web.Response(text=text, content_type="application/json")
 
-async def _openapi(request: web.Request) -> web.Response:
-    return web.Response(text=_openapi_text(), content_type="application/json")
+    return openapi
 
 
 async def _client_config(request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable
 
 __all__ = [
+    "MAX_CANDIDATES",
     "MAX_SDP_CHARS",
     "RATE_LIMITED",
     "OfferRateLimiter",
@@ -18,6 +19,9 @@ __all__ = [
 
 #: A browser's video + data channel offer is 3-6 KiB; anything far larger is not an offer.
 MAX_SDP_CHARS = 32 * 1024
+#: ICE candidates in one offer: a browser sends a handful; the server would send STUN checks
+#: to every one of them (to any address the offer names) until the connect timeout.
+MAX_CANDIDATES = 32
 #: The one error code for "too many requests", on HTTP (429) and on the data channel.
 RATE_LIMITED = "rate-limited"
 
@@ -126,6 +130,11 @@ def check_offer(payload: object) -> tuple[str, str]:
     for needed in ("a=fingerprint:", "a=ice-ufrag:", "a=ice-pwd:"):
         if not any(line.startswith(needed) for line in lines):
             raise Rejection(400, "bad-offer", f"SDP has no '{needed}' line")
+    candidates = sum(1 for line in lines if line.startswith("a=candidate:"))
+    if candidates > MAX_CANDIDATES:
+        raise Rejection(
+            400, "bad-offer", f"SDP has {candidates} ICE candidates (limit {MAX_CANDIDATES})"
+        )
     _check_mids(lines)
     return sdp, kind
 
