@@ -59,6 +59,14 @@ def register(subparsers: Any) -> None:
         help="sessions one client IP may have still connecting (default: %(default)s)",
     )
     p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS[/BITS]",
+        help="load balancer whose X-Forwarded-For names the client, for the per-IP limits"
+        " (repeatable; none by default)",
+    )
+    p.add_argument(
         "--ice-server",
         action="append",
         default=[],
@@ -97,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from tryon.catalog.errors import CatalogError
     from tryon.server.app import create_app
     from tryon.server.config import IceServer, ServerConfig
+    from tryon.server.forwarded import parse_network
     from tryon.server.parts import default_engine_factory, default_shelf
 
     try:
@@ -109,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
             disconnect_timeout_s=args.disconnect_timeout,
             connect_timeout_s=args.connect_timeout,
             connecting_per_address=args.connecting_per_ip,
+            trusted_proxies=tuple(parse_network(s) for s in args.trusted_proxy),
             ice_servers=tuple(IceServer.parse(s) for s in args.ice_server),
             allowed_origins=tuple(args.allow_origin),
             engine=not args.echo,

@@ -21,6 +21,7 @@ from aiohttp import web
 from tryon import safe_json
 from tryon.resources import data_dir
 from tryon.server.config import ServerConfig
+from tryon.server.forwarded import client_address
 from tryon.server.limits import OfferRateLimiter, Rejection, check_offer
 from tryon.server.metrics import Metrics
 from tryon.server.products import ProductShelf
@@ -63,6 +64,7 @@ def create_app(
     app.router.add_post("/offer", _offer)
     app.router.add_route("OPTIONS", "/offer", _preflight)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/api/openapi.json", _openapi())
     app.router.add_get("/api/config", _client_config)
@@ -157,7 +159,9 @@ async def _offer(request: web.Request) -> web.Response:
                 "body-too-large",
                 f"body of {request.content_length} bytes (limit {config.max_body_bytes})",
             )
-        address = request.remote or "unknown"
+        address = client_address(
+            request.remote, request.headers.getall("X-Forwarded-For", []), config.trusted_proxies
+        )
         app[LIMITER].admit(address)
         app[SESSIONS].check_capacity(address)
         try:
@@ -189,6 +193,19 @@ async def _healthz(request: web.Request) -> web.Response:
             "sessions": len(request.app[SESSIONS]),
             "max_sessions": config.max_sessions,
             "engine": config.engine,
+        }
+    )
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    """200 while a session slot is free, else 503 ``server-busy``: a load balancer's check."""
+    sessions = request.app[SESSIONS]
+    sessions.check_free_slot()
+    return web.json_response(
+        {
+            "status": "ready",
+            "sessions": len(sessions),
+            "max_sessions": request.app[CONFIG].max_sessions,
         }
     )
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tryon.server.forwarded import Network
+
 __all__ = ["IceServer", "ServerConfig", "parse_origin"]
 
 
@@ -70,6 +72,9 @@ class ServerConfig:
     connect_timeout_s: float = 15.0
     #: Sessions one client IP may have not yet connected; one more gets 429 ``rate-limited``.
     connecting_per_address: int = 2
+    #: Load balancers whose ``X-Forwarded-For`` names the client (addresses or networks);
+    #: the per-address limits then count shoppers, not the balancer.
+    trusted_proxies: tuple[Network, ...] = ()
     ice_servers: tuple[IceServer, ...] = ()
     #: Origins allowed to call the API (CORS) and to frame ``/embed`` (CSP frame-ancestors),
     #: besides the server's own origin.
