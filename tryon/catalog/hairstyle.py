@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from tryon.catalog.manifest_base import HexColor, Model, ProductBase, relative_path
+from tryon.catalog.manifest_base import GltfFile, HexColor, Model, ProductBase
 
 __all__ = ["HairLength", "HairstyleParams", "HairstyleProduct"]
 
@@ -25,7 +25,7 @@ HairLength = Literal["fringe", "short", "bob", "long", "updo"]
 
 
 class HairstyleParams(Model):
-    model: str = Field(description="The glTF/GLB file, relative to the product folder.")
+    model: GltfFile = Field(description="The glTF/GLB file, relative to the product folder.")
     length: HairLength = Field(description="Length class, for listings and filters.")
     color: HexColor = Field(description="sRGB colour of the strands as #rrggbb.")
     design_head_width_mm: float = Field(
@@ -33,14 +33,6 @@ class HairstyleParams(Model):
         le=200.0,
         description="Ear-to-ear width of the head the model was made for, millimetres.",
     )
-
-    @field_validator("model")
-    @classmethod
-    def _model_is_gltf(cls, value: str) -> str:
-        relative_path(value)
-        if not value.lower().endswith((".glb", ".gltf")):
-            raise ValueError(f"model must be a .glb or .gltf file, got {value!r}")
-        return value
 
 
 class HairstyleProduct(ProductBase):

@@ -12,7 +12,6 @@ tested against the head occluder and the cap but not writing depth.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from tryon.catalog.asset import Asset
 from tryon.render.fit import HeadProxy, Part, head_frame_vertices
 from tryon.render.gl_state import Culling
 from tryon.render.gpu_asset import GpuAsset, GpuPrimitive
+from tryon.render.model_view import projected_box, three_quarter_view
 from tryon.render.passes import (
     HANDEDNESS,
     DrawContext,
@@ -43,12 +43,8 @@ __all__ = ["HairstylePass", "WornHairstyle", "hair_model_matrix"]
 
 #: The face mesh landmark at the top of the forehead: where a style's origin goes.
 FOREHEAD_TOP = 10
-#: Near clip plane of the renderer's projection, metres (a part nearer is "behind").
-_NEAR_M = 0.01
 #: Thumbnails: three-quarter view angles, degrees (the face's side toward the camera).
 _THUMB_YAW, _THUMB_PITCH = 35.0, 12.0
-#: The 8 corners of the unit cube, to span a bounding box.
-_UNIT_CUBE = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,35 +95,6 @@ class _Draw:
     model: NDArray[np.float32]
 
 
-def _rotation(yaw_deg: float, pitch_deg: float) -> NDArray[np.float64]:
-    y, p = math.radians(yaw_deg), math.radians(pitch_deg)
-    ry = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
-    rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
-    out: NDArray[np.float64] = rx @ ry
-    return out
-
-
-def _screen_box(draws: Sequence[_Draw], camera: CameraIntrinsics) -> Box | None:
-    """The pixels the styles may cover (their bounding boxes projected, two pixels of
-    margin), clipped to the frame; None if none is in view."""
-    points = []
-    for d in draws:
-        lo, hi = d.item.asset.bounds.astype(np.float64)
-        m = d.model.astype(np.float64)
-        points.append((lo + _UNIT_CUBE * (hi - lo)) @ m[:3, :3].T + m[:3, 3])
-    cam = np.concatenate(points)
-    if (cam[:, 2] > -_NEAR_M).any():  # something at or behind the camera: draw everything
-        return (0, 0, camera.width, camera.height)
-    px = camera.project(cam)
-    x0 = max(int(np.floor(px[:, 0].min())) - 2, 0)
-    y0 = max(int(np.floor(px[:, 1].min())) - 2, 0)
-    x1 = min(int(np.ceil(px[:, 0].max())) + 2, camera.width)
-    y1 = min(int(np.ceil(px[:, 1].max())) + 2, camera.height)
-    if x1 <= x0 or y1 <= y0:
-        return None
-    return (x0, y0, x1 - x0, y1 - y0)
-
-
 class HairstylePass(RenderPass[WornHairstyle]):
     """Draws :class:`WornHairstyle` (assets uploaded once, through the shared cache)."""
 
@@ -151,7 +118,7 @@ class HairstylePass(RenderPass[WornHairstyle]):
             for item in f.items
             if item.intensity > 0.0
         ]
-        return _screen_box(self._draws, camera) if self._draws else None
+        return projected_box(((d.item.asset.bounds, d.model) for d in self._draws), camera)
 
     def draw(self, stage: Stage, dc: DrawContext) -> None:
         if stage == Stage.OPAQUE:
@@ -161,15 +128,7 @@ class HairstylePass(RenderPass[WornHairstyle]):
 
     def thumbnail(self, item: WornHairstyle, dc: DrawContext) -> None:
         """A three-quarter view of the style from the front, filling most of the square."""
-        bounds = item.asset.bounds.astype(np.float64)
-        center = 0.5 * (bounds[0] + bounds[1])
-        radius = 0.5 * float(np.linalg.norm(bounds[1] - bounds[0]))
-        half_fov = math.atan(0.5 * dc.camera.width / dc.camera.fx)
-        distance = radius / math.tan(half_fov) * 0.9
-        rotation = _rotation(_THUMB_YAW, _THUMB_PITCH)
-        model = np.eye(4)
-        model[:3, :3] = rotation
-        model[:3, 3] = np.array([0.0, 0.0, -distance]) - rotation @ center
+        model = three_quarter_view(item.asset.bounds, dc.camera, _THUMB_YAW, _THUMB_PITCH, 0.9)
         draws = [_Draw(item, self._gpu_asset(item.asset), model.astype(np.float32))]
         dc.ctx.enable(moderngl.DEPTH_TEST)
         try:
