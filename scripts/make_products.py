@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from tryon.catalog.eyewear_gen import TINTS, GlassesSpec, build_glasses
+from tryon.catalog.hairstyle_gen import DESIGN_HEAD, HairstyleSpec, build_hairstyle
 from tryon.catalog.manifest import (
     MANIFEST_NAME,
     EyewearAnchors,
@@ -91,6 +92,34 @@ PRODUCTS: dict[str, tuple[str, str, float, GlassesSpec]] = {
         GlassesSpec("rectangle", 55, 16, 145, 42, "acetate", "#1d2c4c", tint="gradient"),
     ),
 }
+
+#: Hairstyles: id -> (display name, brand, price EUR, generator spec).
+HAIRSTYLES: dict[str, tuple[str, str, float, HairstyleSpec]] = {
+    "hair-fringe-espresso": ("Soft Fringe", "Tryon Hair", 59.0, HairstyleSpec("fringe", "#3b2a20")),
+    "hair-bob-chestnut": ("Chin Bob", "Tryon Hair", 79.0, HairstyleSpec("bob", "#6a3f26")),
+    "hair-long-black": (
+        "Long Straight",
+        "Tryon Hair",
+        99.0,
+        HairstyleSpec("long", "#1e1a18", drop_m=0.3, seed=2),
+    ),
+    "hair-updo-honey": ("Chignon Updo", "Tryon Hair", 89.0, HairstyleSpec("updo", "#a7773f")),
+}
+
+
+def hairstyle_manifest(product_id: str) -> dict[str, object]:
+    name, brand, price, spec = HAIRSTYLES[product_id]
+    data: dict[str, object] = {
+        **_common(product_id, name, brand, price, "hairstyle"),
+        "hairstyle": {
+            "model": MODEL_NAME,
+            "length": spec.style,
+            "color": spec.colour,
+            "design_head_width_mm": DESIGN_HEAD.width_mm,
+        },
+    }
+    parse_manifest(data, product_id)  # the table must make valid manifests
+    return data
 
 
 #: Makeup in shades for light to deep skin: id -> (display name, brand, price EUR, the
@@ -384,6 +413,9 @@ def expected_files() -> dict[str, bytes]:
     for pid, (*_, spec) in PRODUCTS.items():
         files[f"{pid}/{MANIFEST_NAME}"] = _json(manifest(pid))
         files[f"{pid}/{MODEL_NAME}"] = build_glasses(spec)
+    for pid, (*_, hair) in HAIRSTYLES.items():
+        files[f"{pid}/{MANIFEST_NAME}"] = _json(hairstyle_manifest(pid))
+        files[f"{pid}/{MODEL_NAME}"] = build_hairstyle(hair)
     for pid in MAKEUP:
         files[f"{pid}/{MANIFEST_NAME}"] = _json(makeup_manifest(pid))
     for pid in HAIR_COLORS:

@@ -14,7 +14,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # window, Chromium for the browser tests, xdotool to drive the kiosk in tests, Node for the
 # Khronos glTF validator.
 apt_pkgs=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libgl1 libglx-mesa0 xvfb)
-[ "$want_test" = 1 ] && apt_pkgs+=(chromium nodejs npm fonts-dejavu-core xdotool iptables iproute2)
+[ "$want_test" = 1 ] && apt_pkgs+=(chromium nodejs npm fonts-dejavu-core xdotool iptables iproute2 haproxy coturn)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-__all__ = ["FacePhoto", "LabeledFace", "face_cache", "load_face_set"]
+__all__ = ["FacePhoto", "LabeledFace", "PhotoRecord", "face_cache", "load_face_set", "read_records"]
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "tests" / "data" / "faces.toml"
@@ -84,26 +84,48 @@ def face_cache() -> Path:
     return Path(out.strip().splitlines()[-1])
 
 
+@dataclass(frozen=True, slots=True)
+class PhotoRecord:
+    """One photo's labels, as written in the records (no pixels)."""
+
+    file: str
+    what: str
+    faces: tuple[LabeledFace, ...]
+    grid: bool
+
+
+def read_records() -> list[PhotoRecord]:
+    """Every photo's labels, in the records' order; reads no photo (safe at collection)."""
+    records = tomllib.loads(RECORDS.read_text(encoding="utf-8"))
+    return [
+        PhotoRecord(
+            str(rec["file"]),
+            str(rec["what"]),
+            tuple(
+                LabeledFace(
+                    center=(float(f["center"][0]), float(f["center"][1])),
+                    skin_mst=int(f["skin_mst"]),
+                    group=str(f["group"]),
+                    age=str(f["age"]),
+                    glasses=bool(f["glasses"]),
+                    mouth_open=bool(f["mouth_open"]),
+                    eyes_closed=bool(f["eyes_closed"]),
+                )
+                for f in rec["face"]
+            ),
+            bool(rec.get("grid")),
+        )
+        for rec in records["photo"]
+    ]
+
+
 def load_face_set(cache: Path | None = None) -> list[FacePhoto]:
     """Every labelled photo, in the records' order (fetching the photos when missing)."""
     cache = face_cache() if cache is None else cache
-    records = tomllib.loads(RECORDS.read_text(encoding="utf-8"))
     photos = []
-    for rec in records["photo"]:
-        faces = tuple(
-            LabeledFace(
-                center=(float(f["center"][0]), float(f["center"][1])),
-                skin_mst=int(f["skin_mst"]),
-                group=str(f["group"]),
-                age=str(f["age"]),
-                glasses=bool(f["glasses"]),
-                mouth_open=bool(f["mouth_open"]),
-                eyes_closed=bool(f["eyes_closed"]),
-            )
-            for f in rec["face"]
-        )
-        path = cache / rec["file"]
+    for rec in read_records():
+        path = cache / rec.file
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: run scripts/fetch_faces.py")
-        photos.append(FacePhoto(rec["file"], rec["what"], path, faces, bool(rec.get("grid"))))
+        photos.append(FacePhoto(rec.file, rec.what, path, rec.faces, rec.grid))
     return photos

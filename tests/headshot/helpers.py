@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
-
 import numpy as np
-from face_set import RECORDS, FacePhoto, LabeledFace
+from face_set import FacePhoto, LabeledFace, read_records
 from numpy.typing import NDArray
 
 from tryon.headshot.pipeline import HeadshotOptions
@@ -20,21 +18,7 @@ UNTOUCHED = HeadshotOptions(
 def _single_face_photos() -> list[tuple[str, LabeledFace]]:
     """(file, label) of the test set's one-person photos, read from the labels alone (no
     fetch at collection time)."""
-    out = []
-    for rec in tomllib.loads(RECORDS.read_text(encoding="utf-8"))["photo"]:
-        if len(rec["face"]) == 1 and not rec.get("grid"):
-            f = rec["face"][0]
-            label = LabeledFace(
-                center=(float(f["center"][0]), float(f["center"][1])),
-                skin_mst=int(f["skin_mst"]),
-                group=str(f["group"]),
-                age=str(f["age"]),
-                glasses=bool(f["glasses"]),
-                mouth_open=bool(f["mouth_open"]),
-                eyes_closed=bool(f["eyes_closed"]),
-            )
-            out.append((str(rec["file"]), label))
-    return out
+    return [(r.file, r.faces[0]) for r in read_records() if len(r.faces) == 1 and not r.grid]
 
 
 SINGLE_FACES = _single_face_photos()

@@ -12,7 +12,6 @@ import pytest
 from tryon.catalog.catalog import Catalog
 from tryon.catalog.errors import ProductError
 from tryon.catalog.manifest import parse_manifest
-from tryon.render.hair_color_pass import srgb_to_linear
 from tryon.render.kinds import worn_item
 from tryon.render.renderer import Renderer
 
@@ -45,12 +44,6 @@ def _manifest(**hair: Any) -> dict[str, Any]:
 def test_bad_manifests_name_the_field(hair: dict[str, Any], message: str) -> None:
     with pytest.raises(ProductError, match=message):
         parse_manifest(_manifest(**hair))
-
-
-def test_srgb_to_linear_ends_and_middle() -> None:
-    assert srgb_to_linear("#000000") == (0.0, 0.0, 0.0)
-    assert srgb_to_linear("#ffffff") == pytest.approx((1.0, 1.0, 1.0))
-    assert srgb_to_linear("#808080")[0] == pytest.approx(0.2159, abs=1e-3)
 
 
 def test_ombre_swatch_runs_root_to_tip(gl_ctx: moderngl.Context) -> None:

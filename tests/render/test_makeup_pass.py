@@ -4,14 +4,13 @@ stay untouched, intensity 0 draws nothing, looks apply in order, swatches, the b
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 
 import moderngl
 import numpy as np
 import pytest
-from face_set import RECORDS, FacePhoto, LabeledFace
+from face_set import FacePhoto, LabeledFace, read_records
 from numpy.typing import NDArray
 from scipy import ndimage
 from skimage.draw import disk, polygon
@@ -38,29 +37,19 @@ PER_GROUP = 3
 def _labelled(pick: str) -> list[tuple[str, int, LabeledFace]]:
     """``(photo file, face index, label)`` of up to PER_GROUP faces per group that match
     ``pick`` ("any", "mouth_open", "eyes_open"), from the labels alone (collection time)."""
-    records = tomllib.loads(Path(RECORDS).read_text(encoding="utf-8"))
     out: list[tuple[str, int, LabeledFace]] = []
     counts: dict[str, int] = {}
-    for rec in records["photo"]:
-        if rec.get("grid"):
+    for rec in read_records():
+        if rec.grid:
             continue
-        for i, f in enumerate(rec["face"]):
-            label = LabeledFace(
-                center=(float(f["center"][0]), float(f["center"][1])),
-                skin_mst=int(f["skin_mst"]),
-                group=str(f["group"]),
-                age=str(f["age"]),
-                glasses=bool(f["glasses"]),
-                mouth_open=bool(f["mouth_open"]),
-                eyes_closed=bool(f["eyes_closed"]),
-            )
+        for i, label in enumerate(rec.faces):
             if (pick == "mouth_open" and not label.mouth_open) or (
                 pick == "eyes_open" and (label.eyes_closed or label.glasses)
             ):
                 continue
             if counts.get(label.group, 0) < PER_GROUP:
                 counts[label.group] = counts.get(label.group, 0) + 1
-                out.append((rec["file"], i, label))
+                out.append((rec.file, i, label))
     return out
 
 

@@ -104,9 +104,12 @@ async def make_offer(pc: RTCPeerConnection) -> str:
     return sdp
 
 
-async def connect(url: str, track: VideoStreamTrack) -> Peer:
-    """Offer ``track`` plus the ``tryon`` data channel; raise on a non-200 answer."""
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+async def connect(
+    url: str, track: VideoStreamTrack, configuration: RTCConfiguration | None = None
+) -> Peer:
+    """Offer ``track`` plus the ``tryon`` data channel (no ICE servers unless
+    ``configuration`` gives some); raise on a non-200 answer."""
+    pc = RTCPeerConnection(configuration or RTCConfiguration(iceServers=[]))
     pc.addTrack(track)
     channel = pc.createDataChannel("tryon")
     status, body = await post_offer(url, json.dumps({"sdp": await make_offer(pc), "type": "offer"}))

@@ -150,8 +150,11 @@ def test_video_flows_under_loss_and_delay(
     assert impairer["dropped"] > 0 and impairer["seen"] > 100, impairer  # it did impair
     assert result["frames"] > 0 and result["timed"] > 0, result
     assert result["latency_ms"]["p95"] < 5000, result
-    # The server was warmed up by a first session: memory stays flat while streaming.
-    assert max(rss) - rss[0] < 32 * 1024, [r // 1024 for r in rss]
+    # Memory does not keep growing while streaming: the second half of the run stays within
+    # 16 MiB of the first half's peak (the first seconds include the session's buffers
+    # filling up, which a loaded machine stretches).
+    half = len(rss) // 2
+    assert max(rss[half:]) - max(rss[:half]) < 16 * 1024, [r // 1024 for r in rss]
     wait_until(
         lambda: server.metric("tryon_sessions") == 0,
         5,

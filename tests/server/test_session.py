@@ -199,3 +199,29 @@ def test_an_engine_that_fails_leaves_the_video_flowing(
             asyncio.run(scenario())
     finally:
         shelf.close()
+
+
+def test_makeup_and_looks_are_worn_over_the_data_channel(
+    server: BackgroundServer, astronaut_track: Callable[[], AstronautTrack]
+) -> None:
+    """set-look takes products of every kind and looks, in order; the session keeps
+    streaming with them on (no engine failure)."""
+    track = astronaut_track()
+
+    async def scenario() -> None:
+        peer = await connect(server.url, track)
+        await peer.wait_frames(10)
+        items = [
+            {"product": "look-evening-glam", "intensity": 0.8},
+            {"product": "lips-cocoa", "intensity": 1.0},
+            {"product": "round-tortoise", "intensity": 1.0},
+        ]
+        peer.send(type="set-look", id="glam", items=items)
+        look = await peer.wait_for(lambda m: m.get("id") == "glam")
+        assert look == {"type": "look", "id": "glam", "items": items}
+        seen = len(peer.frames)
+        await peer.wait_frames(seen + 15)
+        assert not [m for m in peer.messages if m["type"] == "error"], peer.messages
+        await peer.close()
+
+    asyncio.run(scenario())

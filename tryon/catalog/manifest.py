@@ -15,18 +15,19 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError, field_validator
+from pydantic import Field, TypeAdapter, ValidationError
 
 from tryon import safe_json
 from tryon.catalog.errors import ProductError
 from tryon.catalog.hair_color import HairColorProduct
+from tryon.catalog.hairstyle import HairstyleProduct
 from tryon.catalog.makeup import MakeupProduct
 from tryon.catalog.manifest_base import (
     PRODUCT_ID_PATTERN,
+    GltfFile,
     HexColor,
     Model,
     ProductBase,
-    relative_path,
 )
 
 __all__ = [
@@ -105,19 +106,11 @@ class LensMaterial(Model):
 
 
 class EyewearParams(Model):
-    model: str = Field(description="The glTF/GLB file, relative to the product folder.")
+    model: GltfFile = Field(description="The glTF/GLB file, relative to the product folder.")
     size: SizeMarkings
     anchors: EyewearAnchors = EyewearAnchors()
     lens: LensMaterial
     style: str | None = None
-
-    @field_validator("model")
-    @classmethod
-    def _model_is_gltf(cls, value: str) -> str:
-        relative_path(value)
-        if not value.lower().endswith((".glb", ".gltf")):
-            raise ValueError(f"model must be a .glb or .gltf file, got {value!r}")
-        return value
 
 
 class EyewearProduct(ProductBase):
@@ -161,7 +154,7 @@ class LookProduct(ProductBase):
 
 
 #: Any product manifest.
-Product = EyewearProduct | MakeupProduct | HairColorProduct | LookProduct
+Product = EyewearProduct | MakeupProduct | LookProduct | HairstyleProduct | HairColorProduct
 ProductManifest = Annotated[Product, Field(discriminator="category")]
 _ADAPTER: TypeAdapter[Product] = TypeAdapter(ProductManifest)
 

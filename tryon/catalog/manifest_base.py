@@ -7,11 +7,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from tryon.catalog.paths import escape_reason
 
-__all__ = ["PRODUCT_ID_PATTERN", "HexColor", "Model", "ProductBase", "relative_path"]
+__all__ = ["PRODUCT_ID_PATTERN", "GltfFile", "HexColor", "Model", "ProductBase", "relative_path"]
 
 #: A product id: lower-case letters, digits and dashes; also the product's folder name.
 PRODUCT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -32,6 +39,17 @@ def relative_path(value: str) -> str:
     if reason is not None:
         raise ValueError(reason)
     return value
+
+
+def _gltf_file(value: str) -> str:
+    relative_path(value)
+    if not value.lower().endswith((".glb", ".gltf")):
+        raise ValueError(f"model must be a .glb or .gltf file, got {value!r}")
+    return value
+
+
+#: A glTF/GLB file, relative to the product folder and staying inside it.
+GltfFile = Annotated[str, AfterValidator(_gltf_file)]
 
 
 class ProductBase(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["lens_gradient", "tortoiseshell"]
+__all__ = ["lens_gradient", "strand_texture", "tortoiseshell"]
 
 RGB = tuple[float, float, float]
 
@@ -60,3 +60,31 @@ def _smooth(t: NDArray[np.float64]) -> NDArray[np.float64]:
 def _rgba8(rgb: NDArray[np.float64], alpha: NDArray[np.float64]) -> NDArray[np.uint8]:
     rgba = np.concatenate([rgb, alpha[..., None]], axis=-1)
     return np.ascontiguousarray(np.round(np.clip(rgba, 0.0, 1.0) * 255.0), dtype=np.uint8)
+
+
+def strand_texture(width: int = 64, height: int = 256, seed: int = 3) -> NDArray[np.uint8]:
+    """Hair-card RGBA: strands as stripes along ``v`` (root at v = 0, tip at v = 1), each with
+    its own brightness, opacity and length, tapering to a point; the card's long edges fade
+    out so overlapping cards show no seams. Grey levels: the material's colour tints them."""
+    rng = np.random.default_rng(seed)
+    u = (np.arange(width) + 0.5) / width
+    v = (np.arange(height) + 0.5) / height
+    count = 22
+    centres = (np.arange(count) + rng.uniform(0.2, 0.8, count)) / count
+    widths = rng.uniform(0.25, 0.5, count) / count
+    lengths = rng.uniform(0.86, 1.0, count)
+    shades = rng.uniform(0.3, 1.0, count)
+    alpha = np.zeros((height, width))
+    shade = np.zeros((height, width))
+    for c, w, length, g in zip(centres, widths, lengths, shades, strict=True):
+        taper = np.clip((length - v) / 0.2, 0.0, 1.0)[:, None]  # thinner toward the tip
+        across = np.abs(u[None, :] - c) / (w * (0.3 + 0.7 * taper))
+        strand = np.clip(1.0 - across**2, 0.0, 1.0) * (taper > 0)
+        alpha = np.maximum(alpha, strand * rng.uniform(0.75, 1.0))
+        shade = np.where(strand > 0.05, g, shade)
+    body = 0.45 * np.clip((0.9 - v) / 0.2, 0.0, 1.0)[:, None]  # fill between the strands
+    edge = np.clip(np.minimum(u, 1.0 - u) / 0.18, 0.0, 1.0)[None, :]
+    alpha = np.maximum(alpha, body) * edge
+    grain = 1.0 + 0.08 * np.sin(v[:, None] * 90.0 + 11.0 * u[None, :])
+    rgb = np.repeat((np.where(shade > 0, shade, 0.7) * grain)[..., None], 3, axis=-1)
+    return _rgba8(np.clip(rgb, 0.0, 1.0), alpha)

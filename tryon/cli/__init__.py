@@ -34,6 +34,7 @@ COMMANDS: tuple[str, ...] = (
     "measure",
     "headshot",
     "batch",
+    "kiosk",
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import ssl
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,14 @@ def register(subparsers: Any) -> None:
         help="sessions one client IP may have still connecting (default: %(default)s)",
     )
     p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS[/BITS]",
+        help="load balancer whose X-Forwarded-For names the client, for the per-IP limits"
+        " (repeatable; none by default)",
+    )
+    p.add_argument(
         "--ice-server",
         action="append",
         default=[],
@@ -77,6 +86,14 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="engine off: send the camera back unchanged (a baseline for benchmarks)",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="engine worker processes, sessions spread over them (default: one per core,"
+        " %(default)s here); 0 runs engines on threads of the server process",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log session events")
     p.set_defaults(func=run)
 
@@ -88,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from tryon.catalog.errors import CatalogError
     from tryon.server.app import create_app
     from tryon.server.config import IceServer, ServerConfig
+    from tryon.server.forwarded import parse_network
     from tryon.server.parts import default_engine_factory, default_shelf
 
     try:
@@ -100,9 +118,11 @@ def run(args: argparse.Namespace) -> int:
             disconnect_timeout_s=args.disconnect_timeout,
             connect_timeout_s=args.connect_timeout,
             connecting_per_address=args.connecting_per_ip,
+            trusted_proxies=tuple(parse_network(s) for s in args.trusted_proxy),
             ice_servers=tuple(IceServer.parse(s) for s in args.ice_server),
             allowed_origins=tuple(args.allow_origin),
             engine=not args.echo,
+            workers=args.workers,
             cert=args.cert,
             key=args.key,
         )

@@ -9,19 +9,18 @@ copy (frame and temples) through their tint.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import moderngl
 import numpy as np
-from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset
 from tryon.catalog.manifest import EyewearAnchors
 from tryon.render.fit import EyewearFit, EyewearPose, eyewear_part, fit_eyewear
 from tryon.render.gl_state import Culling
 from tryon.render.gpu_asset import GpuAsset
+from tryon.render.model_view import projected_box, three_quarter_view
 from tryon.render.passes import (
     HANDEDNESS,
     DrawContext,
@@ -37,12 +36,8 @@ from tryon.tracking.camera import CameraIntrinsics
 
 __all__ = ["EyewearPass", "WornEyewear"]
 
-#: Near clip plane of the renderer's projection, metres (a part nearer is "behind").
-_NEAR_M = 0.01
 #: Thumbnails: three-quarter view angles, degrees.
 _THUMB_YAW, _THUMB_PITCH = -32.0, 12.0
-#: The 8 corners of the unit cube, to span a bounding box.
-_UNIT_CUBE = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,35 +64,6 @@ class _Draw:
     pose: EyewearPose
 
 
-def _rotation(yaw_deg: float, pitch_deg: float) -> NDArray[np.float64]:
-    y, p = math.radians(yaw_deg), math.radians(pitch_deg)
-    ry = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
-    rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
-    out: NDArray[np.float64] = rx @ ry
-    return out
-
-
-def _screen_box(draws: Sequence[_Draw], camera: CameraIntrinsics) -> Box | None:
-    """The pixels the frames may cover (their parts' bounding boxes projected, two pixels
-    of margin for antialiasing), clipped to the frame; None if none is in view."""
-    points = []
-    for d in draws:
-        for part, (lo, hi) in d.gpu.part_bounds.items():
-            m = d.pose.part_matrix(part).astype(np.float64)
-            points.append((lo + _UNIT_CUBE * (hi - lo)) @ m[:3, :3].T + m[:3, 3])
-    cam = np.concatenate(points)
-    if (cam[:, 2] > -_NEAR_M).any():  # something at or behind the camera: draw everything
-        return (0, 0, camera.width, camera.height)
-    px = camera.project(cam)
-    x0 = max(int(np.floor(px[:, 0].min())) - 2, 0)
-    y0 = max(int(np.floor(px[:, 1].min())) - 2, 0)
-    x1 = min(int(np.ceil(px[:, 0].max())) + 2, camera.width)
-    y1 = min(int(np.ceil(px[:, 1].max())) + 2, camera.height)
-    if x1 <= x0 or y1 <= y0:
-        return None
-    return (x0, y0, x1 - x0, y1 - y0)
-
-
 class EyewearPass(RenderPass[WornEyewear]):
     """Draws :class:`WornEyewear` (assets uploaded once, through the shared cache)."""
 
@@ -120,7 +86,12 @@ class EyewearPass(RenderPass[WornEyewear]):
             for f in faces
             for item in f.items
         ]
-        return _screen_box(self._draws, camera) if self._draws else None
+        placed = (
+            (bounds, d.pose.part_matrix(part))
+            for d in self._draws
+            for part, bounds in d.gpu.part_bounds.items()
+        )
+        return projected_box(placed, camera)
 
     def draw(self, stage: Stage, dc: DrawContext) -> None:
         if stage == Stage.OPAQUE:
@@ -130,15 +101,7 @@ class EyewearPass(RenderPass[WornEyewear]):
 
     def thumbnail(self, item: WornEyewear, dc: DrawContext) -> None:
         """A three-quarter view filling most of the square."""
-        bounds = item.asset.bounds.astype(np.float64)
-        center = 0.5 * (bounds[0] + bounds[1])
-        radius = 0.5 * float(np.linalg.norm(bounds[1] - bounds[0]))
-        half_fov = math.atan(0.5 * dc.camera.width / dc.camera.fx)
-        distance = radius / math.tan(half_fov) * 1.02
-        rotation = _rotation(_THUMB_YAW, _THUMB_PITCH)
-        model = np.eye(4)
-        model[:3, :3] = rotation
-        model[:3, 3] = np.array([0.0, 0.0, -distance]) - rotation @ center
+        model = three_quarter_view(item.asset.bounds, dc.camera, _THUMB_YAW, _THUMB_PITCH, 1.02)
         pose = EyewearPose(model=model, temple_left=np.eye(4), temple_right=np.eye(4))
         draws = [_Draw(item, self._gpu_asset(item.asset), pose)]
         dc.ctx.enable(moderngl.DEPTH_TEST)

@@ -17,6 +17,7 @@ import moderngl
 import numpy as np
 from numpy.typing import NDArray
 
+from tryon.catalog.eyewear_gen import srgb_to_linear
 from tryon.catalog.hair_color import HairColorProduct, HairStyle
 from tryon.render.passes import (
     DrawContext,
@@ -32,7 +33,7 @@ from tryon.render.uniforms import set_uniform
 from tryon.segmentation.hair_matte import FaceMatte
 from tryon.tracking.camera import CameraIntrinsics
 
-__all__ = ["HairColorPass", "WornHairColor", "srgb_to_linear", "wear_hair_color"]
+__all__ = ["HairColorPass", "WornHairColor", "wear_hair_color"]
 
 _STYLES: dict[HairStyle, int] = {"solid": 0, "highlights": 1, "ombre": 2, "balayage": 3}
 #: Matte textures grow in steps of this many pixels (not reallocated as a face moves).
@@ -40,13 +41,6 @@ _TEXTURE_STEP = 128
 #: Streaks across a face's width (highlights, balayage).
 _STREAKS_PER_FACE = 14.0
 _MATTE_UNIT = 1
-
-
-def srgb_to_linear(hex_color: str) -> tuple[float, float, float]:
-    """``#rrggbb`` as linear-light RGB in [0, 1]."""
-    c = np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)], np.float64) / 255.0
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return (float(lin[0]), float(lin[1]), float(lin[2]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,15 @@ from typing import Any
 
 from tryon.catalog.asset import Asset
 from tryon.catalog.catalog import Catalog
+from tryon.catalog.eyewear_gen import srgb_to_linear
 from tryon.catalog.hair_color import HairColorProduct
+from tryon.catalog.hairstyle import HairstyleProduct
 from tryon.catalog.look import Look
 from tryon.catalog.makeup import MakeupProduct
 from tryon.catalog.manifest import EyewearProduct, Product
 from tryon.render.eyewear_pass import EyewearPass, WornEyewear
 from tryon.render.hair_color_pass import HairColorPass, WornHairColor, wear_hair_color
+from tryon.render.hairstyle_pass import HairstylePass, WornHairstyle
 from tryon.render.makeup_pass import MakeupPass, WornMakeup
 from tryon.render.passes import RenderPass, Worn
 
@@ -44,10 +47,19 @@ def _wear_makeup(product: MakeupProduct, asset: Asset | None, intensity: float) 
     return WornMakeup(product.makeup, intensity=intensity)
 
 
+def _wear_hairstyle(product: HairstyleProduct, asset: Asset | None, intensity: float) -> Worn:
+    if asset is None:
+        raise ValueError(f"hairstyle product {product.id!r} needs its model to be worn")
+    style = product.hairstyle
+    width_m = style.design_head_width_mm / 1000.0
+    return WornHairstyle(asset, srgb_to_linear(style.color), width_m, intensity=intensity)
+
+
 #: Every kind the renderer draws, in no particular order (passes run by stage).
 KINDS: tuple[Kind, ...] = (
     Kind(EyewearProduct, WornEyewear, _wear_eyewear, EyewearPass),
     Kind(MakeupProduct, WornMakeup, _wear_makeup, MakeupPass),
+    Kind(HairstyleProduct, WornHairstyle, _wear_hairstyle, HairstylePass),
     Kind(
         HairColorProduct,
         WornHairColor,

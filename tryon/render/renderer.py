@@ -166,24 +166,32 @@ class Renderer:
         return target.read(box, result, smooth=_has_edges(passes))
 
     def present(self, frame: NDArray[np.uint8], wear: Sequence[FaceWear], surface: Surface) -> None:
-        """Draw the whole ``frame`` with what each face wears and show it in ``surface`` (a
-        window's framebuffer on this renderer's context): the same passes as :meth:`render`,
-        finished on the GPU and never read back."""
+        """Show ``frame`` with what each face wears in ``surface`` (a window's framebuffer on
+        this renderer's context), never read back: the frame texture is drawn straight into
+        the window, then the box the passes cover is drawn, finished (anti-aliased) and laid
+        over it, through the same passes as :meth:`render`."""
         self._check_alive()
         frame = validate_frame(frame)
         height, width = frame.shape[:2]
         wear = [w for w in wear if w.items]
-        camera = wear[0].face.camera if wear else CameraIntrinsics.from_fov(width, height)
-        heads = [head_proxy(w.face) for w in wear]
-        passes = [p for p, b in self._prepare(wear, heads, camera) if b is not None]
-        occluded = [(w, h) for w, h in zip(wear, heads, strict=True) if self._hides(w)]
-        target = self._target_for((width, height))
-        self._background.upload(frame)
-        self._draw(target, (0, 0, width, height), camera, passes, occluded, self._background)
-        image = target.finish(width, height)
+        frame_texture = self._background.upload(frame)
         if self._present is None:
             self._present = PresentPass(self.ctx, self.programs)
-        self._present.draw(image, (width, height), surface)
+        self._present.draw(frame_texture, (width, height), surface)
+        if not wear:
+            return
+        camera = wear[0].face.camera
+        heads = [head_proxy(w.face) for w in wear]
+        active = self._prepare(wear, heads, camera)
+        box = union_box([b for _, b in active])
+        if box is None:
+            return
+        passes = [p for p, b in active if b is not None]
+        occluded = [(w, h) for w, h in zip(wear, heads, strict=True) if self._hides(w)]
+        target = self._target_for((width, height))
+        self._draw(target, box, camera, passes, occluded, self._background)
+        image = target.finish(box[2], box[3])
+        self._present.draw(image, (width, height), surface, box)
 
     def render_thumbnail(self, item: Worn, size: int = 256) -> NDArray[np.uint8]:
         """``(size, size, 4)`` RGBA: ``item`` alone as its kind shows it (glasses in a

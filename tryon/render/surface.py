@@ -34,15 +34,34 @@ class PresentPass:
         self.program = programs.get("fullscreen", "present")
         self.vao = ctx.vertex_array(self.program, [])
 
-    def draw(self, image: moderngl.Texture, size: tuple[int, int], surface: Surface) -> None:
-        """Show the ``size`` texels at ``image``'s corner in ``surface``'s viewport."""
-        surface.fbo.viewport = surface.viewport
-        surface.fbo.scissor = surface.viewport
+    def draw(
+        self,
+        image: moderngl.Texture,
+        frame_size: tuple[int, int],
+        surface: Surface,
+        box: tuple[int, int, int, int] | None = None,
+    ) -> None:
+        """Show a frame of ``frame_size`` in ``surface``'s viewport: all of ``image`` (the
+        frame, texel for texel), or, given ``box`` (x, y, width, height in frame pixels, rows
+        top-down), ``image``'s corner holding that box, laid where the box falls."""
+        fw, fh = frame_size
+        x0, y0, bw, bh = (0, 0, fw, fh) if box is None else box
+        vx, vy, vw, vh = surface.viewport
+        sx, sy = vw / fw, vh / fh
+        left = (fw - x0 - bw) if surface.mirror else x0
+        rect = (
+            vx + round(left * sx),
+            vy + round((fh - y0 - bh) * sy),
+            max(round(bw * sx), 1),
+            max(round(bh * sy), 1),
+        )
+        surface.fbo.viewport = rect
+        surface.fbo.scissor = rect
         surface.fbo.use()
         image.use(0)
         self.program["u_image"] = 0
-        self.program["u_size"] = (float(size[0]), float(size[1]))
-        self.program["u_viewport"] = tuple(float(v) for v in surface.viewport)
+        self.program["u_size"] = (float(bw), float(bh))
+        self.program["u_viewport"] = tuple(float(v) for v in rect)
         self.program["u_mirror"] = surface.mirror
         self.vao.render(moderngl.TRIANGLES, vertices=3)
         surface.fbo.scissor = (0, 0, *surface.fbo.size)

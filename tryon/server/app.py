@@ -21,10 +21,12 @@ from aiohttp import web
 from tryon import safe_json
 from tryon.resources import data_dir
 from tryon.server.config import ServerConfig
+from tryon.server.forwarded import client_address
 from tryon.server.limits import OfferRateLimiter, Rejection, check_offer
 from tryon.server.metrics import Metrics
 from tryon.server.products import ProductShelf
 from tryon.server.session import EngineFactory, Sessions
+from tryon.server.workers import EnginePool
 
 __all__ = ["create_app"]
 
@@ -42,6 +44,7 @@ SESSIONS: web.AppKey[Sessions] = web.AppKey("sessions", Sessions)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 SHELF: web.AppKey[ProductShelf] = web.AppKey("shelf", ProductShelf)
 LIMITER: web.AppKey[OfferRateLimiter] = web.AppKey("limiter", OfferRateLimiter)
+POOL: web.AppKey[EnginePool] = web.AppKey("pool", EnginePool)
 
 
 def create_app(
@@ -55,9 +58,13 @@ def create_app(
     app[SHELF] = shelf
     app[LIMITER] = OfferRateLimiter(config.offers_per_minute)
     app[SESSIONS] = Sessions(config, metrics, engine_factory, shelf.__contains__)
+    if isinstance(engine_factory, EnginePool):
+        app[POOL] = engine_factory
+        app.on_cleanup.append(_close_pool)
     app.router.add_post("/offer", _offer)
     app.router.add_route("OPTIONS", "/offer", _preflight)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/api/openapi.json", _openapi())
     app.router.add_get("/api/config", _client_config)
@@ -152,7 +159,9 @@ async def _offer(request: web.Request) -> web.Response:
                 "body-too-large",
                 f"body of {request.content_length} bytes (limit {config.max_body_bytes})",
             )
-        address = request.remote or "unknown"
+        address = client_address(
+            request.remote, request.headers.getall("X-Forwarded-For", []), config.trusted_proxies
+        )
         app[LIMITER].admit(address)
         app[SESSIONS].check_capacity(address)
         try:
@@ -188,10 +197,24 @@ async def _healthz(request: web.Request) -> web.Response:
     )
 
 
+async def _readyz(request: web.Request) -> web.Response:
+    """200 while a session slot is free, else 503 ``server-busy``: a load balancer's check."""
+    sessions = request.app[SESSIONS]
+    sessions.check_free_slot()
+    return web.json_response(
+        {
+            "status": "ready",
+            "sessions": len(sessions),
+            "max_sessions": request.app[CONFIG].max_sessions,
+        }
+    )
+
+
 async def _metrics(request: web.Request) -> web.Response:
     workers = sum(1 for t in threading.enumerate() if t.name.startswith("tryon-session-"))
     live = {sid: s.stats for sid, s in request.app[SESSIONS].live.items()}
-    text = request.app[METRICS].render(live, workers)
+    pool = request.app.get(POOL)
+    text = request.app[METRICS].render(live, workers, () if pool is None else pool.stats())
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 
@@ -302,3 +325,8 @@ async def _quiet_task_failures(app: web.Application) -> None:
 
 async def _shutdown(app: web.Application) -> None:
     await app[SESSIONS].close_all()
+
+
+async def _close_pool(app: web.Application) -> None:
+    """Stop the engine workers once every session is closed (bounded: see EnginePool)."""
+    await asyncio.get_running_loop().run_in_executor(None, app[POOL].close)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tryon.server.forwarded import Network
+
 __all__ = ["IceServer", "ServerConfig", "parse_origin"]
 
 
@@ -70,18 +72,26 @@ class ServerConfig:
     connect_timeout_s: float = 15.0
     #: Sessions one client IP may have not yet connected; one more gets 429 ``rate-limited``.
     connecting_per_address: int = 2
+    #: Load balancers whose ``X-Forwarded-For`` names the client (addresses or networks);
+    #: the per-address limits then count shoppers, not the balancer.
+    trusted_proxies: tuple[Network, ...] = ()
     ice_servers: tuple[IceServer, ...] = ()
     #: Origins allowed to call the API (CORS) and to frame ``/embed`` (CSP frame-ancestors),
     #: besides the server's own origin.
     allowed_origins: tuple[str, ...] = ()
     #: ``False`` turns the engine off: the server echoes the camera (the benchmark's baseline).
     engine: bool = True
+    #: Engine worker processes (sessions spread over them, frames through shared memory);
+    #: 0 runs each session's engine on a thread of the server's own process.
+    workers: int = 0
     cert: Path | None = None
     key: Path | None = None
     #: Edge of the square product thumbnails in pixels.
     thumbnail_size: int = 256
 
     def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ValueError(f"workers must be 0 (threads) or more, got {self.workers}")
         if self.max_sessions < 1:
             raise ValueError(f"max_sessions must be at least 1, got {self.max_sessions}")
         if self.offers_per_minute < 1:

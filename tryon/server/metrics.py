@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
+
+from tryon.server.workers import WorkerStats
 
 __all__ = ["FrameStats", "Metrics"]
 
@@ -64,7 +66,12 @@ class Metrics:
             sent=stats.sent,
         )
 
-    def render(self, live: Mapping[str, FrameStats], worker_threads: int) -> str:
+    def render(
+        self,
+        live: Mapping[str, FrameStats],
+        worker_threads: int,
+        workers: Sequence[WorkerStats] = (),
+    ) -> str:
         lines: list[str] = []
 
         def metric(name: str, kind: str, help_: str, samples: Iterable[tuple[str, float]]) -> None:
@@ -122,6 +129,18 @@ class Metrics:
         metric(
             "tryon_worker_threads", "gauge", "Engine worker threads alive.", [("", worker_threads)]
         )
+        if workers:
+            for name, help_, value in (
+                ("up", "Engine worker process running (1) or not (0).", lambda w: int(w.alive)),
+                ("sessions", "Sessions whose engine is on this worker.", lambda w: w.sessions),
+                ("restarts_total", "Times the worker was started again.", lambda w: w.restarts),
+            ):
+                metric(
+                    f"tryon_engine_worker_{name}",
+                    "counter" if name.endswith("_total") else "gauge",
+                    help_,
+                    [(f'{{worker="{w.index}"}}', value(w)) for w in workers],
+                )
         return "\n".join(lines) + "\n"
 
 

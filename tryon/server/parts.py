@@ -59,6 +59,12 @@ def default_engine_factory(config: ServerConfig, catalog: Catalog) -> EngineFact
     from tryon.engine import Engine, EngineOptions
     from tryon.measure.measurements import MeasureOptions
 
+    if config.workers > 0:
+        from tryon.server.workers import EnginePool
+
+        pool = EnginePool(config.workers, catalog.root)
+        pool.start()
+        return pool
     options = EngineOptions(measure=MeasureOptions())
 
     def make() -> FrameEngine:

@@ -520,10 +520,8 @@ class Sessions:
     def __len__(self) -> int:
         return len(self.live)
 
-    def check_capacity(self, address: str) -> None:
-        """A 503 :class:`Rejection` when ``max_sessions`` are open, a 429 when ``address``
-        has ``connecting_per_address`` sessions not connected yet (one client cannot hold
-        the slots with offers that never connect)."""
+    def check_free_slot(self) -> None:
+        """A 503 :class:`Rejection` when ``max_sessions`` are open."""
         if len(self.live) >= self._config.max_sessions:
             raise Rejection(
                 503,
@@ -531,6 +529,12 @@ class Sessions:
                 f"{len(self.live)} sessions open (limit {self._config.max_sessions}); "
                 "try again in a minute",
             )
+
+    def check_capacity(self, address: str) -> None:
+        """A 503 :class:`Rejection` when ``max_sessions`` are open, a 429 when ``address``
+        has ``connecting_per_address`` sessions not connected yet (one client cannot hold
+        the slots with offers that never connect)."""
+        self.check_free_slot()
         limit = self._config.connecting_per_address
         connecting = sum(1 for s in self.live.values() if s.address == address and not s.connected)
         if connecting >= limit:

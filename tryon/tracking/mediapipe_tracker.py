@@ -63,7 +63,8 @@ _NATIVE_NOISE = re.compile(
     rb"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."
     rb"|INFO: Replacing \d+ node\(s\) with delegate"
     rb"|WARNING: All log messages before absl::InitializeLog\(\) is called"
-    rb"|[IW]\d{4} [\d:.]+ +\d+ (inference_feedback_manager|landmark_projection_calculator)\.cc:"
+    rb"|[IW]\d{4} [\d:.]+ +\d+ (inference_feedback_manager|landmark_projection_calculator"
+    rb"|gl_context_egl|gl_context)\.cc:"
 )
 #: Calls per graph after which its output is no longer captured, face or no face.
 QUIET_CALLS = 90

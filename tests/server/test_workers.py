@@ -1,0 +1,163 @@
+"""Engines in worker processes: the same frames as an engine in the server's process, sessions
+spread over the workers, and a worker that dies takes only its own sessions' engines (they
+fail cleanly; the next session gets a new worker)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from tryon.catalog.catalog import Catalog
+from tryon.catalog.look import Look
+from tryon.engine import Engine, EngineOptions
+from tryon.measure.measurements import MeasureOptions
+from tryon.server.metrics import Metrics
+from tryon.server.workers import EnginePool, WorkerDied
+
+pytestmark = pytest.mark.slow
+
+LOOK = Look.of("classic-rectangle-black")
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[EnginePool]:
+    pool = EnginePool(2, Catalog.default().root)
+    pool.start()
+    yield pool
+    pool.close()
+
+
+def _frames(astronaut: NDArray[np.uint8]) -> list[NDArray[np.uint8]]:
+    return [np.ascontiguousarray(np.roll(astronaut, 3 * i, axis=1)) for i in range(4)]
+
+
+def test_a_remote_engine_draws_what_a_local_one_draws(
+    pool: EnginePool, astronaut: NDArray[np.uint8]
+) -> None:
+    remote = pool()
+    try:
+        with Engine(EngineOptions(measure=MeasureOptions())) as local:
+            for i, frame in enumerate(_frames(astronaut)):
+                expected = local.process(frame, LOOK, 1000 + 33 * i)
+                got = remote.process(frame, LOOK, 1000 + 33 * i)
+                np.testing.assert_array_equal(got, expected)
+            local_report = local.measurements()
+        result = remote.last_result
+        assert result is not None and len(result.faces) == 1 and "render" in result.timings_ms
+        report = remote.measurements()
+        assert report is not None and local_report is not None
+        assert report.to_dict() == local_report.to_dict()
+    finally:
+        remote.close()
+
+
+def test_sessions_spread_over_the_workers_and_metrics_say_so(pool: EnginePool) -> None:
+    a, b = pool(), pool()
+    try:
+        assert {a.worker_index, b.worker_index} == {0, 1}
+        stats = {s.index: s for s in pool.stats()}
+        assert all(s.alive and s.sessions >= 1 for s in stats.values())
+        text = Metrics().render({}, 0, pool.stats())
+        assert 'tryon_engine_worker_up{worker="0"} 1' in text
+        assert 'tryon_engine_worker_sessions{worker="1"} 1' in text
+    finally:
+        a.close()
+        b.close()
+    assert all(s.sessions == 0 for s in pool.stats())
+
+
+def test_a_dead_worker_fails_only_its_sessions_and_is_replaced(
+    pool: EnginePool, astronaut: NDArray[np.uint8]
+) -> None:
+    frame = _frames(astronaut)[0]
+    victim, other = pool(), pool()
+    try:
+        victim.process(frame, LOOK, 1)
+        other.process(frame, LOOK, 1)
+        pid = next(s.pid for s in pool.stats() if s.index == victim.worker_index)
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)  # a native crash, as MediaPipe or a GL driver could have
+        deadline = time.monotonic() + 10
+        while any(s.alive for s in pool.stats() if s.index == victim.worker_index):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        with pytest.raises(WorkerDied, match=rf"engine worker {victim.worker_index} is gone"):
+            victim.process(frame, LOOK, 2)
+        assert other.process(frame, LOOK, 2).shape == frame.shape  # the other worker lives on
+        victim.close()  # closing a dead worker's engine is quiet
+        replacement = pool()  # the least loaded worker is the dead one: started again
+        try:
+            assert replacement.worker_index == victim.worker_index
+            out = replacement.process(frame, LOOK, 3)
+            assert (out != frame).any()  # it draws again
+            restarted = next(s for s in pool.stats() if s.index == victim.worker_index)
+            assert restarted.restarts == 1 and restarted.pid != pid
+        finally:
+            replacement.close()
+    finally:
+        other.close()
+
+
+def test_bad_pool_sizes_are_named() -> None:
+    with pytest.raises(ValueError, match="at least 1 worker, got 0"):
+        EnginePool(0, Catalog.default().root)
+
+
+def _pool_workers() -> list[int]:
+    """This process's engine workers (spawned children, not multiprocessing's tracker)."""
+    me = os.getpid()
+    pids = []
+    for task in os.listdir(f"/proc/{me}/task"):
+        try:
+            with open(f"/proc/{me}/task/{task}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        except OSError:
+            continue
+    workers = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"spawn_main" in cmd and b"resource_tracker" not in cmd:
+            workers.append(pid)
+    return workers
+
+
+def test_a_session_whose_worker_dies_keeps_its_video_and_hears_engine_failed(
+    astronaut: NDArray[np.uint8],
+) -> None:
+    """End to end: a real peer streams through a server with one engine worker; the worker
+    is killed; the peer is told ``engine-failed`` once and its video keeps coming back."""
+    import asyncio
+
+    from tryon.server import ServerConfig
+    from tryon.server.parts import serve_in_background
+
+    from .peer import AstronautTrack, connect
+
+    before = set(_pool_workers())
+    with serve_in_background(ServerConfig(port=0, workers=1)) as server:
+        (worker,) = set(_pool_workers()) - before
+
+        async def scenario() -> None:
+            peer = await connect(server.url, AstronautTrack(astronaut))
+            await peer.wait_frames(5)
+            peer.send(type="set-look", id="l", items=[{"product": "round-tortoise"}])
+            await peer.wait_for(lambda m: m.get("id") == "l")
+            await peer.wait_frames(10)
+            os.kill(worker, signal.SIGKILL)
+            failed = await peer.wait_for(lambda m: m.get("code") == "engine-failed")
+            assert "engine worker 0 is gone" in failed["message"], failed
+            seen = len(peer.frames)
+            await peer.wait_frames(seen + 20)  # unmodified, but flowing
+            await peer.close()
+
+        asyncio.run(scenario())
