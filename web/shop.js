@@ -21,7 +21,7 @@ const state = {
 };
 
 const CATEGORY_LABELS = { eyewear: "Glasses", glasses: "Glasses", sunglasses: "Sunglasses", makeup: "Makeup",
-  look: "Looks", hairstyle: "Hairstyles", "hair-color": "Hair colour", hair: "Hair",
+  look: "Looks", hairstyle: "Hairstyles", hair_color: "Hair colour", hair: "Hair",
   jewelry: "Jewelry" };
 /** Makeup areas in the order they are applied (skin first, lips last). */
 const MAKEUP_ORDER = ["foundation", "concealer", "contour", "blush", "highlighter", "brows",
@@ -91,7 +91,7 @@ const DESCRIPTIONS = {
   makeup: "Live on your face, in your light. Choose a shade and how strong it is.",
   look: "A complete look, applied in order. Add single products on top.",
   hairstyle: "A new cut, live: it turns with your head and is sized to it.",
-  "hair-color": "Your own hair, recoloured: strands, highlights and shadows stay.",
+  hair_color: "Your own hair, recoloured: strands, highlights and shadows stay.",
 };
 
 function renderDetails() {
