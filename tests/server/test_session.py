@@ -225,3 +225,26 @@ def test_makeup_and_looks_are_worn_over_the_data_channel(
         await peer.close()
 
     asyncio.run(scenario())
+
+
+def test_sessions_dropped_by_the_server_leave_snapshots_working_for_the_next(
+    server: BackgroundServer, astronaut_track: Callable[[], AstronautTrack]
+) -> None:
+    """Closing every session (a drop, not a shutdown) keeps the shared snapshot encoder for
+    the sessions that follow."""
+    from tryon.server.app import SESSIONS
+
+    sessions = server.app[SESSIONS]
+
+    async def snapshot_once() -> None:
+        peer = await connect(server.url, astronaut_track())
+        await peer.wait_frames(10)
+        peer.send(type="snapshot", id="s")
+        reply = await peer.wait_for(lambda m: m.get("id") == "s")
+        assert reply["type"] == "snapshot", reply
+        await peer.close()
+
+    asyncio.run(snapshot_once())
+    server.call(lambda: asyncio.ensure_future(sessions.close_all("dropped")))
+    wait_until(lambda: len(sessions) == 0, 10, "sessions dropped")
+    asyncio.run(snapshot_once())

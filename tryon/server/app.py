@@ -324,7 +324,7 @@ async def _quiet_task_failures(app: web.Application) -> None:
 
 
 async def _shutdown(app: web.Application) -> None:
-    await app[SESSIONS].close_all()
+    await app[SESSIONS].shutdown()
 
 
 async def _close_pool(app: web.Application) -> None:

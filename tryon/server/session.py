@@ -570,10 +570,13 @@ class Sessions:
     def _forget(self, session: Session) -> None:
         self.live.pop(session.id, None)
 
-    async def close_all(self) -> None:
-        """Close every session (each close is bounded in time) and the snapshot thread."""
+    async def close_all(self, reason: str = "server shutting down") -> None:
+        """Close every session (each close is bounded in time); new ones may follow."""
         await asyncio.gather(
-            *(s.close("server shutting down") for s in list(self.live.values())),
-            return_exceptions=True,
+            *(s.close(reason) for s in list(self.live.values())), return_exceptions=True
         )
+
+    async def shutdown(self) -> None:
+        """Close every session, then the snapshot thread: no session may follow."""
+        await self.close_all()
         self._snapshots.shutdown(wait=False, cancel_futures=True)
