@@ -150,11 +150,11 @@ def test_video_flows_under_loss_and_delay(
     assert impairer["dropped"] > 0 and impairer["seen"] > 100, impairer  # it did impair
     assert result["frames"] > 0 and result["timed"] > 0, result
     assert result["latency_ms"]["p95"] < 5000, result
-    # Memory does not keep growing while streaming: the second half of the run stays within
-    # 16 MiB of the first half's peak (the first seconds include the session's buffers
-    # filling up, which a loaded machine stretches).
-    half = len(rss) // 2
-    assert max(rss[half:]) - max(rss[:half]) < 16 * 1024, [r // 1024 for r in rss]
+    # Memory does not grow with the frames: the whole lossy run (about 150 frames of
+    # 900 KiB each) adds under 64 MiB, where a leak of a frame per frame would add over 120.
+    # One-off steps (buffers reaching their size) stay well under it; slow leaks over
+    # hundreds of sessions are bench/bench_soak.py's business.
+    assert max(rss) - rss[0] < 64 * 1024, [r // 1024 for r in rss]
     wait_until(
         lambda: server.metric("tryon_sessions") == 0,
         5,
