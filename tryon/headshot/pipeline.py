@@ -31,12 +31,12 @@ from tryon.headshot.lighting import (
     target_light,
     vertex_normals,
 )
-from tryon.headshot.matte import MatteSource, SelfieMatte, person_matte
 from tryon.headshot.metadata import Operation
 from tryon.headshot.passport import Check, passport_checks
 from tryon.headshot.regions import FaceRegions, face_regions
 from tryon.headshot.retouch import remove_blemishes, smooth_skin, soften_under_eyes
 from tryon.measure.sample import view_angles
+from tryon.segmentation.person import MatteSource, SelfieMatte, person_matte
 from tryon.tracking.camera import DEFAULT_HFOV_DEG
 from tryon.tracking.geometry import FaceGeometry
 

@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from tryon.headshot.matte import SelfieMatte, guided_filter
 from tryon.segmentation.parsing import FaceParse, FaceParser, open_parser
+from tryon.segmentation.person import SelfieMatte, guided_filter
 from tryon.tracking.geometry import FaceGeometry
 
 __all__ = ["FaceMatte", "HairMatteStage", "crop_transform", "similarity"]

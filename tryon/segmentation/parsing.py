@@ -12,8 +12,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from tryon.headshot.matte import SelfieMatte
 from tryon.segmentation.checkpoint import CHECKPOINT_LICENSE, CHECKPOINT_NAME, checkpoint_path
+from tryon.segmentation.person import SelfieMatte
 
 __all__ = [
     "BiSeNetParser",

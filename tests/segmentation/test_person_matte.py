@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from tryon.headshot.matte import SelfieMatte, guided_filter, person_matte
+from tryon.segmentation.person import SelfieMatte, guided_filter, person_matte
 
 
 class _BoxMatte:
