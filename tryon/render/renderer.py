@@ -190,7 +190,7 @@ class Renderer:
         occluded = [(w, h) for w, h in zip(wear, heads, strict=True) if self._hides(w)]
         target = self._target_for((width, height))
         self._draw(target, box, camera, passes, occluded, self._background)
-        image = target.finish(box[2], box[3])
+        image = target.finish(box[2], box[3], smooth=_has_edges(passes))
         self._present.draw(image, (width, height), surface, box)
 
     def render_thumbnail(self, item: Worn, size: int = 256) -> NDArray[np.uint8]:
