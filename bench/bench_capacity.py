@@ -87,11 +87,26 @@ def wait_healthy(url: str) -> None:
     raise SystemExit("tryon serve did not answer in 60 s")
 
 
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` (all its threads) in seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
+    """utime + stime in seconds of ``pid`` (all its threads) and of its live descendants
+    (the engine worker processes of ``tryon serve --workers``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
     fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return own + sum(cpu_seconds(child) for child in _children(pid))
 
 
 def stage_medians(url: str) -> dict[str, float]:
