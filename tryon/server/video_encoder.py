@@ -65,10 +65,20 @@ VIDEO_ENCODERS: Final = tuple(_DESCRIPTIONS)
 #: PyAV options per H.264 encoder: Baseline profile (what aiortc offers and every browser
 #: decodes), level 3.1 (up to 1280x720 at 30 fps), a low-latency tuning, no B-frames (set
 #: on the context), an IDR frame whenever one is asked for. ``maxrate``/``bufsize`` turn on
-#: the VBV, without which libx264 ignores bit-rate changes on an open encoder.
+#: the VBV, without which libx264 ignores bit-rate changes on an open encoder. libx264 runs
+#: the ``veryfast`` preset on one thread: no more CPU per frame than aiortc's VP8
+#: (``bench/bench_video_codecs.py``), where its default (``medium``, aiortc's) takes twice
+#: that; sessions encode in parallel on the executor's threads.
 _VBV: Final = {"maxrate": str(MAX_BITRATE), "bufsize": str(MAX_BITRATE)}
 _OPTIONS: Final = {
-    "libx264": {"profile": "baseline", "level": "3.1", "tune": "zerolatency", "forced-idr": "1"},
+    "libx264": {
+        "profile": "baseline",
+        "level": "3.1",
+        "preset": "veryfast",
+        "tune": "zerolatency",
+        "threads": "1",
+        "forced-idr": "1",
+    },
     "h264_nvenc": {
         "profile": "baseline",
         "level": "3.1",
