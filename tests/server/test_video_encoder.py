@@ -21,7 +21,7 @@ from av import VideoFrame
 from numpy.typing import NDArray
 
 from tryon.server import BackgroundServer, ServerConfig
-from tryon.server.app import SESSIONS
+from tryon.server.app import CONFIG, SESSIONS
 from tryon.server.parts import serve_in_background
 from tryon.server.video_encoder import (
     VIDEO_ENCODERS,
@@ -102,7 +102,8 @@ def test_libx264_sends_h264_with_the_glasses_drawn_and_follows_the_receiver(
         assert MIN_BITRATE <= sender_track.encoder.bitrate <= MAX_BITRATE
         assert sender_track.encoder.bitrate != DEFAULT_BITRATE
         # A picture-loss report gets a keyframe at once (libx264 alone makes one every
-        # 250 frames): the client's receiver sends a real PLI over the connection.
+        # 250 frames): the client's receiver sends a real PLI over the connection, with the
+        # method aiortc's receiver calls when it loses a picture.
         await peer.wait_frames(len(peer.frames) + 10)
         before = len(peer.frames)
         assert not any(f.key_frame for f in peer.frames[before - 10 :])
@@ -150,7 +151,7 @@ def test_the_default_still_sends_vp8(astronaut_track: Callable[[], AstronautTrac
         await peer.close()
 
     with serve_in_background(ServerConfig(port=0)) as server:
-        assert server.app[SESSIONS]._config.video_encoder == "vp8"
+        assert server.app[CONFIG].video_encoder == "vp8"
         asyncio.run(scenario(server.url))
 
 
