@@ -18,6 +18,7 @@ The clients share the machine's cores with the server (and with whatever else ru
 load average is printed before and after; on a loaded machine the fps are lower bounds.
 
 Usage: .venv/bin/python bench/bench_capacity.py [--seconds 10] [--warmup 6] [--sessions 1,2,3]
+[--video-encoder vp8|libx264|h264_nvenc] (passed to ``tryon serve``)
 """
 
 from __future__ import annotations
@@ -115,12 +116,12 @@ def stage_medians(url: str) -> dict[str, float]:
     return {stage: float(v) for stage, v in re.findall(pattern, text, re.MULTILINE)}
 
 
-def measure(engine: bool, sessions: int, warmup: float, seconds: float) -> Run:
+def measure(engine: bool, sessions: int, warmup: float, seconds: float, encoder: str) -> Run:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # Every client connects from 127.0.0.1 at the same time: the per-IP limits allow them.
     command = [TRYON, "serve", "--port", str(port), "--max-sessions", str(sessions)]
-    command += ["--connecting-per-ip", str(sessions)]
+    command += ["--connecting-per-ip", str(sessions), "--video-encoder", encoder]
     server = subprocess.Popen(command + ([] if engine else ["--echo"]), stdout=subprocess.DEVNULL)
     clients: list[subprocess.Popen[str]] = []
     try:
@@ -172,6 +173,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=6.0, help="seconds before measuring")
     parser.add_argument("--sessions", default="1,2,3", help="session counts to run")
+    parser.add_argument("--video-encoder", default="vp8", help="tryon serve's --video-encoder")
     parser.add_argument("--client", nargs=3, metavar=("URL", "START", "SECONDS"), help="internal")
     args = parser.parse_args()
     if args.client:
@@ -181,12 +183,13 @@ def main() -> None:
     counts = [int(n) for n in args.sessions.split(",")]
     load_before = load()
     runs = {
-        (engine, n): measure(engine, n, args.warmup, args.seconds)
+        (engine, n): measure(engine, n, args.warmup, args.seconds, args.video_encoder)
         for n in counts
         for engine in (False, True)
     }
     print(
-        f"\nCapacity, {os.cpu_count()} cores, aiortc clients on the same machine, "
+        f"\nCapacity, video {args.video_encoder}, {os.cpu_count()} cores, aiortc clients on the "
+        "same machine, "
         f"{args.seconds:g} s per run; load average {load_before} before, {load()} after"
     )
     header = (

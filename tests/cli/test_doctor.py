@@ -37,6 +37,11 @@ def test_doctor_on_this_machine() -> None:
     assert "python 3.11" in out
     assert "canonical face: 478 vertices, 898 triangles" in out
     assert "webcam: " in out and "hair matte: " in out
+    # The --video-encoder choices, each tried on a frame (no NVIDIA GPU here).
+    assert "video encoders: for tryon serve --video-encoder\n" in out
+    assert "\n  vp8: opens (VP8, aiortc's libvpx on the CPU)\n" in out
+    assert "\n  libx264: opens (H.264, libx264 on the CPU)\n" in out
+    assert "\n  h264_nvenc: " in out
     assert out.rstrip().endswith("ok: the engine can run here")
 
 

@@ -18,7 +18,13 @@ from typing import Any
 import aiohttp
 import numpy as np
 from aioice import Candidate, Connection
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 from numpy.typing import NDArray
@@ -105,12 +111,20 @@ async def make_offer(pc: RTCPeerConnection) -> str:
 
 
 async def connect(
-    url: str, track: VideoStreamTrack, configuration: RTCConfiguration | None = None
+    url: str,
+    track: VideoStreamTrack,
+    configuration: RTCConfiguration | None = None,
+    video_codecs: tuple[str, ...] = (),
 ) -> Peer:
     """Offer ``track`` plus the ``tryon`` data channel (no ICE servers unless
-    ``configuration`` gives some); raise on a non-200 answer."""
+    ``configuration`` gives some; only the ``video_codecs`` MIME types when given, else
+    every codec aiortc has); raise on a non-200 answer."""
     pc = RTCPeerConnection(configuration or RTCConfiguration(iceServers=[]))
-    pc.addTrack(track)
+    sender = pc.addTrack(track)
+    if video_codecs:
+        transceiver = next(t for t in pc.getTransceivers() if t.sender is sender)
+        offered = RTCRtpSender.getCapabilities("video").codecs
+        transceiver.setCodecPreferences([c for c in offered if c.mimeType in video_codecs])
     channel = pc.createDataChannel("tryon")
     status, body = await post_offer(url, json.dumps({"sdp": await make_offer(pc), "type": "offer"}))
     if status != 200:

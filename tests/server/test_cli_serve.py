@@ -52,6 +52,7 @@ def serve(*args: str) -> subprocess.CompletedProcess[str]:
         (["--allow-origin", "shop.example"], "expected an origin like https://"),
         (["--max-sessions", "0"], "max_sessions must be at least 1, got 0"),
         (["--connect-timeout", "0"], "connect_timeout_s must be positive, got 0.0"),
+        (["--video-encoder", "x265"], "must be one of vp8, libx264, h264_nvenc, got 'x265'"),
     ],
 )
 def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:

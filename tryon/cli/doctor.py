@@ -75,6 +75,19 @@ def _hair_matte() -> str:
     return choice.status
 
 
+def _video_encoders() -> str:
+    """Which ``tryon serve --video-encoder`` choices open here (each encodes one frame)."""
+    from tryon.server.video_encoder import VIDEO_ENCODERS, EncoderUnavailable, check_encoder
+
+    lines = []
+    for name in VIDEO_ENCODERS:
+        try:
+            lines.append(f"  {name}: opens ({check_encoder(name)})")
+        except EncoderUnavailable as exc:
+            lines.append(f"  {name}: does not open ({exc.reason})")
+    return "\n".join(["for tryon serve --video-encoder", *lines])
+
+
 def _webcams() -> str:
     cams = sorted(glob.glob("/dev/video*"))
     return (
@@ -90,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         ("canonical face", _canonical, True),
         ("OpenGL (EGL)", _gl, True),
         ("hair matte", _hair_matte, False),
+        ("video encoders", _video_encoders, False),
         ("webcam", _webcams, False),
     ]
     failed = []

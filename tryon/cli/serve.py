@@ -94,6 +94,14 @@ def register(subparsers: Any) -> None:
         help="engine worker processes, sessions spread over them (default: one per core,"
         " %(default)s here); 0 runs engines on threads of the server process",
     )
+    p.add_argument(
+        "--video-encoder",
+        default="vp8",
+        metavar="NAME",
+        help="what encodes the video sent back: vp8 (aiortc's libvpx), or H.264 with libx264"
+        " (CPU) or h264_nvenc (NVIDIA GPU), used with browsers that offer H.264, VP8 with"
+        " the others (default: %(default)s; `tryon doctor` lists those that open here)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log session events")
     p.set_defaults(func=run)
 
@@ -107,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from tryon.server.config import IceServer, ServerConfig
     from tryon.server.forwarded import parse_network
     from tryon.server.parts import default_engine_factory, default_shelf
+    from tryon.server.video_encoder import EncoderUnavailable, check_encoder
 
     try:
         config = ServerConfig(
@@ -125,9 +134,13 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             cert=args.cert,
             key=args.key,
+            video_encoder=args.video_encoder,
         )
+        check_encoder(config.video_encoder)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    except EncoderUnavailable as exc:
+        raise CliError(f"{exc}; `tryon doctor` lists the encoders that open here") from None
     ssl_context = None
     if config.cert is not None and config.key is not None:
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -149,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(config, shelf, default_engine_factory(config, catalog))
     scheme = "https" if ssl_context else "http"
     mode = "engine on" if config.engine else "echo: engine off"
+    mode += f", video {config.video_encoder}"
     print(
         f"tryon serve: demo shop at {scheme}://{config.host}:{config.port}/ ({mode}, "
         f"{len(shelf)} products, up to {config.max_sessions} sessions); Ctrl-C to stop",

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tryon.server.forwarded import Network
+from tryon.server.video_encoder import DEFAULT_VIDEO_ENCODER, VIDEO_ENCODERS
 
 __all__ = ["IceServer", "ServerConfig", "parse_origin"]
 
@@ -88,6 +89,10 @@ class ServerConfig:
     key: Path | None = None
     #: Edge of the square product thumbnails in pixels.
     thumbnail_size: int = 256
+    #: What encodes the video sent back (``tryon.server.video_encoder``): ``vp8`` (aiortc's
+    #: libvpx), or H.264 through ``libx264`` (CPU) or ``h264_nvenc`` (NVIDIA GPU), put
+    #: first in the answer (browsers without H.264 get VP8).
+    video_encoder: str = DEFAULT_VIDEO_ENCODER
 
     def __post_init__(self) -> None:
         if self.workers < 0:
@@ -108,6 +113,11 @@ class ServerConfig:
             )
         if self.connect_timeout_s <= 0:
             raise ValueError(f"connect_timeout_s must be positive, got {self.connect_timeout_s}")
+        if self.video_encoder not in VIDEO_ENCODERS:
+            raise ValueError(
+                f"video_encoder must be one of {', '.join(VIDEO_ENCODERS)}, "
+                f"got {self.video_encoder!r}"
+            )
         if (self.cert is None) != (self.key is None):
             raise ValueError(
                 f"TLS needs both a certificate and a key, got cert={self.cert} key={self.key}"

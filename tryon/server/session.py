@@ -36,6 +36,7 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcicetransport import RTCIceTransport
+from aiortc.rtcrtpsender import RTCRtpSender
 from av import VideoFrame
 from numpy.typing import NDArray
 from PIL import Image
@@ -47,6 +48,7 @@ from tryon.server.config import ServerConfig
 from tryon.server.limits import RATE_LIMITED, Rejection, TokenBucket
 from tryon.server.metrics import FrameStats, Metrics
 from tryon.server.relay import ProcessedVideoTrack
+from tryon.server.video_encoder import attach_encoder, is_h264, prefer_h264
 
 __all__ = ["EngineFactory", "FrameEngine", "Session", "Sessions"]
 
@@ -137,6 +139,7 @@ class Session:
         self._look = Look()
         self._channel: RTCDataChannel | None = None
         self._track: ProcessedVideoTrack | None = None
+        self._sender: RTCRtpSender | None = None
         self._face_found: bool | None = None
         self._measured_at = 0.0
         self._engine_error_sent = False
@@ -157,7 +160,10 @@ class Session:
         self.pc.on("datachannel", self._on_datachannel)
         self.pc.on("connectionstatechange", self._on_connection_state)
         step = "SDP not understood"
+        encoder = self._config.video_encoder
         try:
+            if is_h264(encoder):  # before the offer: aiortc settles the codecs applying it
+                prefer_h264(self.pc.addTransceiver("video"))
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             if self._track is None:
                 raise Rejection(400, "bad-offer", "the offer sends no video track (add the camera)")
@@ -168,8 +174,18 @@ class Session:
         except Exception as exc:  # aiortc raises anything on mutated SDP, even StopIteration
             detail = str(exc)[:200] or "no detail"
             raise Rejection(400, "bad-offer", f"{step} ({type(exc).__name__}: {detail})") from None
-        log.info("session %s: answered", self.id)
         answer: RTCSessionDescription = self.pc.localDescription
+        if self._sender is not None:
+            sent = attach_encoder(self._sender, answer.sdp, encoder)
+            if is_h264(encoder) and sent != "video/H264":
+                log.warning(
+                    "session %s: the browser offers no H.264 the server can send; "
+                    "sending %s (aiortc) instead of %s",
+                    self.id,
+                    sent,
+                    encoder,
+                )
+        log.info("session %s: answered", self.id)
         return answer
 
     def _open_engine(self, factory: EngineFactory) -> None:
@@ -183,7 +199,7 @@ class Session:
             return
         process = self._echo if self._engine_factory is None else self._process
         self._track = ProcessedVideoTrack(track, process, self.stats)
-        self.pc.addTrack(self._track)
+        self._sender = self.pc.addTrack(self._track)
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
         if channel.label != protocol.CHANNEL_LABEL:
@@ -443,7 +459,7 @@ class Session:
             if self._channel is not None:
                 self._channel.remove_all_listeners()
             # A cancelled task keeps its traceback, whose frames hold this session.
-            self._channel = self._track = self._watchdog = None
+            self._channel = self._track = self._watchdog = self._sender = None
             self._metrics.session_closed(self.stats)
             log.info(
                 "session %s: closed (%s) after %d frames, %d dropped",
