@@ -1,11 +1,13 @@
 #version 330 core
 // Hair colour: recolours the camera frame where the hair matte says hair, in linear light.
 // Each pixel keeps its luminance relative to the hair's mean (strands, highlights and
-// shadows stay); the dye sets the hue and the mean brightness. Styles: 0 solid, 1 highlights
-// (streaks of the second colour), 2 ombre (root colour fading to the tip colour along the
-// head's vertical axis), 3 balayage (an ombre painted in streaks). Writes alpha 0 (coverage
-// of products: the FXAA pass leaves these pixels alone; thumbnails draw the dye opaque);
-// discards where there is no hair.
+// shadows stay); the dye sets the hue and the mean brightness. With SHADE defined (the
+// wearer's own hair outside a hairstyle, read as the style's hair in shadow) the mean
+// brightness is u_shade of the dye's, and never above the hair's own. Styles: 0 solid,
+// 1 highlights (streaks of the second colour), 2 ombre (root colour fading to the tip colour
+// along the head's vertical axis), 3 balayage (an ombre painted in streaks). Writes alpha 0
+// (coverage of products: the FXAA pass leaves these pixels alone; thumbnails draw the dye
+// opaque); discards where there is no hair.
 uniform sampler2D u_frame;
 uniform ivec2 u_offset;
 uniform sampler2D u_matte;
@@ -17,6 +19,9 @@ uniform vec3 u_tip;            // linear RGB
 uniform int u_style;
 uniform float u_blend;
 uniform float u_intensity;
+#ifdef SHADE
+uniform float u_shade;         // the hair's mean brightness over the dye's
+#endif
 uniform float u_hair_lum;      // mean linear luminance of the hair under the matte
 uniform vec2 u_axis_origin;    // frame pixels
 uniform vec2 u_axis;           // unit vector, root to tip, in the image
@@ -59,7 +64,11 @@ void main() {
     vec3 dye = mix(u_root, u_tip, w);
     float dye_lum = max(lum(dye), 1e-4);
     vec3 lin = to_linear(src);
+#ifdef SHADE
+    float gain = min(u_shade * dye_lum / max(u_hair_lum, 1e-4), 1.0);
+#else
     float gain = clamp(dye_lum / max(u_hair_lum, 1e-4), 0.25, 6.0);
+#endif
     vec3 coloured = clamp(dye / dye_lum * lum(lin) * gain, 0.0, 1.0);
     if (u_swatch > 0.5) coloured = dye;
     f_color = vec4(to_srgb(mix(lin, coloured, a)), u_swatch);

@@ -328,16 +328,24 @@ class Engine:
             for face in faces
         ]
 
-    @staticmethod
-    def _needs_matte(wear: Sequence[FaceWear]) -> bool:
-        return any(kind_of_item(i).needs_matte for w in wear for i in w.items)
+    def _needs_matte(self, wear: Sequence[FaceWear]) -> bool:
+        """Whether an item worn (at an intensity above 0) needs the face's hair matte (one
+        that takes only hair alone needs none from the model-free fallback)."""
+        for kind in {kind_of_item(i) for w in wear for i in w.items if i.intensity > 0.0}:
+            if kind.needs_matte and (not kind.needs_hair_only or self._hair_stage().hair_only):
+                return True
+        return False
+
+    def _hair_stage(self) -> HairMatteStage:
+        """The hair matte stage, opened on first need."""
+        if self._hair is None:
+            self._hair = HairMatteStage.open(self.options.hair_model)
+        return self._hair
 
     def _with_mattes(self, frame: NDArray[np.uint8], wear: list[FaceWear]) -> list[FaceWear]:
         """``wear`` with the hair matte of each face that wears an item needing one."""
-        if self._hair is None:
-            self._hair = HairMatteStage.open(self.options.hair_model)
         faces = [w.face for w in wear if self._needs_matte([w])]
-        mattes = self._hair.update(frame, faces)
+        mattes = self._hair_stage().update(frame, faces)
         return [replace(w, matte=mattes.get(w.face.observation.face_id)) for w in wear]
 
     def _worn_items(self, look: Look) -> tuple[Worn, ...]:

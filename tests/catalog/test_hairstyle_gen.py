@@ -15,11 +15,13 @@ from tryon.catalog.catalog import Catalog
 from tryon.catalog.errors import ProductError
 from tryon.catalog.eyewear_gen import srgb_to_linear
 from tryon.catalog.gltf_loader import load_asset
-from tryon.catalog.hairstyle import HairstyleProduct
+from tryon.catalog.hairstyle import OWN_HAIR_SHADE, HairstyleProduct
 from tryon.catalog.hairstyle_gen import DESIGN_HEAD, STYLES, HairstyleSpec, build_hairstyle
 from tryon.catalog.khronos import khronos_unavailable_reason, run_khronos
 from tryon.catalog.manifest import parse_manifest
 from tryon.render.fit import head_frame_vertices, head_proxy
+from tryon.render.hairstyle_pass import WornHairstyle
+from tryon.render.kinds import worn_item
 from tryon.tracking.camera import CameraIntrinsics
 
 SPECS = {style: HairstyleSpec(style, strands=32, layers=2, drop_m=0.2) for style in STYLES}
@@ -126,6 +128,8 @@ def _manifest() -> dict[str, Any]:
         ({"model": "hair.obj"}, r"hairstyle\.model: Value error, model must be a \.glb or \.gltf"),
         ({"model": "../other/model.glb"}, r"hairstyle\.model: Value error, '\.\./other/model"),
         ({"curl": 3}, r"hairstyle\.curl: Extra inputs are not permitted"),
+        ({"own_hair_shade": 1.5}, r"hairstyle\.own_hair_shade: Input should be less than or"),
+        ({"own_hair_shade": "dark"}, r"hairstyle\.own_hair_shade: Input should be a valid number"),
     ],
 )
 def test_bad_hairstyle_manifests_name_the_field(change: dict[str, Any], message: str) -> None:
@@ -136,6 +140,22 @@ def test_bad_hairstyle_manifests_name_the_field(change: dict[str, Any], message:
     hair.update(change)
     with pytest.raises(ProductError, match=message):
         parse_manifest(data)
+
+
+def test_own_hair_shade_is_optional_and_reaches_the_worn_item() -> None:
+    """Without ``own_hair_shade`` a style shades the own hair to the default; a manifest's
+    value is what the worn style carries."""
+    data = _manifest()
+    product = parse_manifest(data)
+    assert isinstance(product, HairstyleProduct)
+    assert product.hairstyle.own_hair_shade == OWN_HAIR_SHADE
+    hair = data["hairstyle"]
+    assert isinstance(hair, dict)
+    hair["own_hair_shade"] = 0.55
+    product = parse_manifest(data)
+    assert isinstance(product, HairstyleProduct)
+    item = worn_item(product, Catalog.default().load_asset("hair-bob-chestnut"), 1.0)
+    assert isinstance(item, WornHairstyle) and item.own_hair_shade == 0.55
 
 
 def test_hairstyle_manifest_without_its_params_names_them() -> None:

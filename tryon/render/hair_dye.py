@@ -1,0 +1,225 @@
+"""The hair dye: recolours each face's own hair (its matte from
+:mod:`tryon.segmentation.hair_matte`) on the camera image, in linear light, with the
+``hair_color`` shader. The hair-colour pass draws hair colours with it; the hairstyle pass
+shades the wearer's own hair that shows outside a style's cards.
+
+Per face, one dye is drawn; a dye at intensity 0 (or a face without a matte or without hair
+in view) draws nothing, so the frame comes back byte for byte. The dye keeps each pixel's
+luminance relative to the hair's mean so strands, highlights and shadows stay; the hair's
+mean brightness becomes the dye's, or, for a shading dye (``HairDye(shading=True)``), the
+dye's times its ``shade`` but never above the hair's own (hair in shadow). Ombré and
+balayage run from root to tip along the head's vertical axis (from the face pose), spanned by
+the matte itself (short and long hair alike).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import moderngl
+import numpy as np
+from numpy.typing import NDArray
+
+from tryon.catalog.hair_color import HairStyle
+from tryon.render.passes import DrawContext, PassFace, check_intensity, union_box
+from tryon.render.programs import ProgramCache
+from tryon.render.target import Box
+from tryon.render.uniforms import set_uniform
+from tryon.segmentation.hair_matte import FaceMatte
+
+__all__ = ["Dye", "HairDye", "head_down_axis"]
+
+_STYLES: dict[HairStyle, int] = {"solid": 0, "highlights": 1, "ombre": 2, "balayage": 3}
+#: Matte textures grow in steps of this many pixels (not reallocated as a face moves).
+_TEXTURE_STEP = 128
+#: Streaks across a face's width (highlights, balayage).
+_STREAKS_PER_FACE = 14.0
+_MATTE_UNIT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Dye:
+    """How hair is dyed: linear root and tip colours, style, blend, intensity (how much of
+    the dye is laid on) and, for a shading :class:`HairDye`, ``shade``: the dyed hair's
+    mean brightness over the dye's (capped at the hair's own)."""
+
+    root: tuple[float, float, float]
+    tip: tuple[float, float, float]
+    style: HairStyle = "solid"
+    blend: float = 0.5
+    intensity: float = 1.0
+    shade: float = 1.0
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        check_intensity(owner, self.intensity)
+        if not 0.0 <= self.shade <= 1.0:
+            raise ValueError(f"{owner}.shade must be in [0, 1], got {self.shade!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Draw:
+    dye: Dye
+    matte: FaceMatte
+    texture: moderngl.Texture
+    axis: tuple[float, float]
+    origin: tuple[float, float]
+    span: tuple[float, float]
+    strand_scale: float
+
+
+def head_down_axis(rotation: NDArray[np.float64]) -> tuple[float, float]:
+    """The head's downward axis in the image (unit ``(x, y)``, y down) from its camera-space
+    rotation (GL axes: y up); straight down when the head faces up or down."""
+    down = np.array([-rotation[0, 1], rotation[1, 1]])
+    n = float(np.hypot(*down))
+    return (0.0, 1.0) if n < 1e-3 else (float(down[0] / n), float(down[1] / n))
+
+
+def _span(
+    matte: FaceMatte, origin: NDArray[np.float64], axis: NDArray[np.float64]
+) -> tuple[float, float]:
+    """Root and tip positions along ``axis`` (pixels from ``origin``): the 2nd and 98th
+    percentiles of the hair's pixels."""
+    ys, xs = np.nonzero(matte.hair[::2, ::2] > 127)
+    if len(xs) < 4:
+        return (-1.0, 1.0)
+    fx = matte.origin[0] + xs * 2.0 / matte.scale
+    fy = matte.origin[1] + ys * 2.0 / matte.scale
+    along = (fx - origin[0]) * axis[0] + (fy - origin[1]) * axis[1]
+    lo, hi = np.percentile(along, (2.0, 98.0))
+    return (float(lo), float(max(hi, lo + 1.0)))
+
+
+class HairDye:
+    """Draws one dye per face over its hair matte, on the face image (GL objects made once:
+    the program from the cache, a vertex array, matte textures grown as needed).
+    ``shading``: darken the hair to each dye's ``shade`` (never brighten it)."""
+
+    def __init__(
+        self, ctx: moderngl.Context, programs: ProgramCache, shading: bool = False
+    ) -> None:
+        self.ctx = ctx
+        self.program = programs.get("fullscreen", "hair_color", {"SHADE": shading})
+        self.vao = ctx.vertex_array(self.program, [])
+        self._textures: list[moderngl.Texture] = []
+        self._draws: list[_Draw] = []
+
+    def _texture(self, index: int, size: tuple[int, int]) -> moderngl.Texture:
+        """Matte texture ``index``, at least ``size``; grown in steps, never shrunk."""
+        need = tuple(-(-s // _TEXTURE_STEP) * _TEXTURE_STEP for s in size)
+        if index < len(self._textures):
+            tex = self._textures[index]
+            if tex.size[0] >= need[0] and tex.size[1] >= need[1]:
+                return tex
+            tex.release()
+        tex = self.ctx.texture((max(need[0], 1), max(need[1], 1)), 1, alignment=1)
+        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        if index < len(self._textures):
+            self._textures[index] = tex
+        else:
+            self._textures.append(tex)
+        return tex
+
+    def prepare(self, faces: Sequence[tuple[PassFace[Any], Dye]]) -> Box | None:
+        """Upload the matte of each face to dye and return the box of frame pixels the dyes
+        may change (None: nothing to dye)."""
+        self._draws = []
+        boxes: list[Box] = []
+        for face, dye in faces:
+            matte = face.matte
+            if dye.intensity <= 0.0 or matte is None or matte.hair_luminance is None:
+                continue
+            h, w = matte.hair.shape
+            tex = self._texture(len(self._draws), (w, h))
+            tex.write(np.ascontiguousarray(matte.hair), viewport=(0, 0, w, h))
+            axis = head_down_axis(face.face.rotation)
+            lm = face.face.observation.landmarks
+            origin = np.asarray(lm[168, :2], np.float64)
+            width = float(np.ptp(lm[:, 0])) or 1.0
+            span = _span(matte, origin, np.asarray(axis))
+            self._draws.append(
+                _Draw(
+                    dye,
+                    matte,
+                    tex,
+                    axis,
+                    (float(origin[0]), float(origin[1])),
+                    span,
+                    _STREAKS_PER_FACE / width,
+                )
+            )
+            boxes.append(matte.box)
+        return union_box(boxes)
+
+    def draw(self, dc: DrawContext) -> None:
+        """Draw the dyes :meth:`prepare` readied, each within its matte's box."""
+        bx, by, bw, bh = dc.box
+        fbo = dc.target.fbo
+        try:
+            for d in self._draws:
+                mx, my, mw, mh = d.matte.box
+                fbo.scissor = (mx - bx, my - by, mw, mh)
+                rows, cols = d.matte.hair.shape
+                self._set(d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
+                set_uniform(self.program, "u_hair_lum", d.matte.hair_luminance or 1.0)
+                set_uniform(self.program, "u_axis_origin", d.origin)
+                set_uniform(self.program, "u_axis", d.axis)
+                set_uniform(self.program, "u_axis_span", d.span)
+                set_uniform(self.program, "u_strand_scale", d.strand_scale)
+                set_uniform(self.program, "u_swatch", 0.0)
+                self.vao.render(moderngl.TRIANGLES, vertices=3)
+        finally:
+            fbo.scissor = (0, 0, bw, bh)
+
+    def swatch(self, dye: Dye, dc: DrawContext) -> None:
+        """The dye over the whole of ``dc``'s box, root at the top, tip at the bottom."""
+        _, _, w, h = dc.box
+        tex = self._texture(len(self._draws), (w, h))
+        tex.write(np.full((h, w), 255, np.uint8), viewport=(0, 0, w, h))
+        self._set(dye, tex, dc, (0.0, 0.0), 1.0, (w, h))
+        set_uniform(self.program, "u_axis_origin", (0.0, 0.0))
+        set_uniform(self.program, "u_axis", (0.0, 1.0))
+        set_uniform(self.program, "u_axis_span", (0.0, float(h)))
+        set_uniform(self.program, "u_strand_scale", _STREAKS_PER_FACE / w)
+        set_uniform(self.program, "u_swatch", 1.0)
+        self.vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def _set(
+        self,
+        dye: Dye,
+        texture: moderngl.Texture,
+        dc: DrawContext,
+        origin: tuple[float, float],
+        scale: float,
+        size: tuple[int, int],
+    ) -> None:
+        if dc.frame.texture is None:
+            raise RuntimeError("HairDye.draw() before the frame was uploaded")
+        dc.frame.texture.use(0)
+        texture.use(_MATTE_UNIT)
+        p = self.program
+        set_uniform(p, "u_frame", 0)
+        set_uniform(p, "u_offset", dc.box[:2])
+        set_uniform(p, "u_matte", _MATTE_UNIT)
+        set_uniform(p, "u_matte_origin", origin)
+        set_uniform(p, "u_matte_scale", scale)
+        set_uniform(p, "u_matte_size", (float(size[0]), float(size[1])))
+        set_uniform(p, "u_root", dye.root)
+        set_uniform(p, "u_tip", dye.tip)
+        set_uniform(p, "u_style", _STYLES[dye.style])
+        set_uniform(p, "u_blend", dye.blend)
+        set_uniform(p, "u_intensity", dye.intensity)
+        set_uniform(p, "u_shade", dye.shade)
+
+    def objects(self) -> tuple[object, ...]:
+        return (self.vao, *self._textures)
+
+    def release(self) -> None:
+        self.vao.release()
+        for tex in self._textures:
+            tex.release()
+        self._textures.clear()
+        self._draws = []
