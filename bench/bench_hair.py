@@ -124,10 +124,10 @@ def _track(engine: Engine, frame: NDArray[np.uint8]) -> FaceGeometry | None:
 
 @dataclass
 class TruthRun:
-    """Scores by source and hairstyle, the unknown share of each composite, and the
-    composites or photos skipped (no face found)."""
+    """Scores by source and hairstyle (with their photo), the unknown share of each
+    composite, and the composites or photos skipped (no face found)."""
 
-    scores: dict[str, dict[str, list[Score]]]
+    scores: dict[str, dict[str, list[tuple[str, Score]]]]
     excluded: list[float]
     skipped: list[str]
 
@@ -155,7 +155,7 @@ def _truth(
                 run.excluded.append(truth.excluded)
                 for name, stage in stages:
                     mask = matte_mask(stage, truth.frame, seen)
-                    run.scores[name][style].append(truth.score(mask))
+                    run.scores[name][style].append((photo.name, truth.score(mask)))
     for _, stage in stages:
         stage.close()
     return run
@@ -236,21 +236,24 @@ def _mean(xs: list[float]) -> str:
 
 
 def _print_truth(run: TruthRun, sources: list[Source], styles: list[str]) -> None:
-    short = [s.removeprefix("hair-").split("-")[0] for s in styles]
-    head = f"{'source':<16}" + "".join(f" | {s:>6}" for s in short)
-    head += f" | {'IoU':>5} | {'IoU min':>7} | {'prec':>5} | {'recall':>6}"
-    print("\nIoU against the drawn hairstyle (mean over photos), overall IoU, precision, recall")
+    short = {s: s.removeprefix("hair-").split("-")[0] for s in styles}
+    head = f"{'source':<16}" + "".join(f" | {short[s]:>6}" for s in styles)
+    head += f" | {'IoU':>5} | {'prec':>5} | {'recall':>6} | lowest IoU"
+    print("\nIoU against the drawn hairstyle (mean over photos); overall IoU, precision, recall")
     print(head)
     print("-" * len(head))
     for source in sources:
         by_style = run.scores[source.name]
-        every = [sc for style in styles for sc in by_style[style]]
         row = f"{source.name:<16}"
-        row += "".join(f" | {_mean([sc.iou for sc in by_style[st]]):>6}" for st in styles)
-        low = f"{min(sc.iou for sc in every):.3f}" if every else "n/a"
-        row += f" | {_mean([sc.iou for sc in every]):>5} | {low:>7}"
-        row += f" | {_mean([sc.precision for sc in every]):>5}"
-        row += f" | {_mean([sc.recall for sc in every]):>6}"
+        row += "".join(f" | {_mean([sc.iou for _, sc in by_style[st]]):>6}" for st in styles)
+        every = [(f"{name} {short[st]}", sc) for st in styles for name, sc in by_style[st]]
+        scores = [sc for _, sc in every]
+        row += f" | {_mean([sc.iou for sc in scores]):>5}"
+        row += f" | {_mean([sc.precision for sc in scores]):>5}"
+        row += f" | {_mean([sc.recall for sc in scores]):>6}"
+        if every:
+            where, low = min(every, key=lambda e: e[1].iou)
+            row += f" | {low.iou:.3f} ({where})"
         print(row)
     if run.excluded:
         print(

@@ -17,7 +17,9 @@ coverage comes from drawing the same face over an all-black and an all-white fra
 
 The photo's own hair under the style counts as the style's: the composite shows the style
 there. The truth is as good as the unknown zone is wide: own hair that neither BiSeNet nor
-the selfie matte sees beside the style is scored as "not hair".
+the selfie matte sees beside the style is scored as "not hair". A matte reaches no further
+than its parsing crop (two face sizes): a style's strands beyond it are missed by every
+source alike.
 """
 
 from __future__ import annotations
