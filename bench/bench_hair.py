@@ -9,8 +9,9 @@ fallback rows run anywhere. Photos: one-face photos of the real-face test set
 frame (padded by edge pixels).
 
 * Truth (``tests/segmentation/hair_truth.py``): each shipped 3D hairstyle is drawn on each
-  photo's tracked face by the renderer, head occluder on, as a shopper sees it; its exact
-  coverage comes from the same face drawn over all-black and all-white frames. Hair is that
+  photo's tracked face by the renderer, head occluder on, the own hair beside it dyed, as a
+  shopper sees it; its exact coverage comes from the style alone drawn on the same face over
+  all-black and all-white frames. Hair is that
   coverage over 0.5; not hair is every other pixel except an "unknown" zone left out of the
   scores: where the photo's own hair may still show beside the style (BiSeNet's hair at
   512 px on the photo, united with the model-free matte above the jaw's corners, dilated

