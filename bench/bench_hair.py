@@ -1,7 +1,7 @@
 """Hair matte against a known truth, its flicker and its cost: BiSeNet at each parsing size
 and the model-free fallback.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_hair.py [--frames 30] [--quick]
+    PYTHONPATH=. .venv/bin/python bench/bench_hair.py [--frames 60] [--quick]
 
 Needs torch and the checkpoint (``scripts/fetch_hair_model.py``) for the model rows; the
 fallback rows run anywhere. Photos: one-face photos of the real-face test set
@@ -18,7 +18,8 @@ frame (padded by edge pixels).
   8 px, minus the style). The share of the frame left out is printed. Each source's matte
   (over 0.5) is made on the composite, the face tracked on it as in use, as a first sight
   (no blend with earlier frames): IoU, precision and recall, per hairstyle and overall, mean
-  over photos.
+  over photos. A matte reaches no further than its parsing crop (two face sizes, the same at
+  every size): the "perfect (crop)" row is the best any matte can score.
 * Flicker: the first photo as a still video (sensor noise of 2 levels added per frame),
   tracked by the engine, fed to each source's matte stage at 30 frames per second with
   parsing on its background thread; the mean absolute change of the matte between
@@ -45,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from skimage import data
@@ -65,7 +67,7 @@ from tryon.catalog.look import Look
 from tryon.engine import Engine, EngineOptions
 from tryon.render.renderer import Renderer
 from tryon.segmentation.checkpoint import checkpoint_path
-from tryon.segmentation.hair_matte import HairMatteStage
+from tryon.segmentation.hair_matte import HairMatteStage, crop_transform
 from tryon.segmentation.parsing import BiSeNetParser, FaceParser, SelfieParser
 from tryon.tracking.geometry import FaceGeometry
 
@@ -129,6 +131,8 @@ class TruthRun:
     composite, and the composites or photos skipped (no face found)."""
 
     scores: dict[str, dict[str, list[tuple[str, Score]]]]
+    #: By hairstyle: the share of its hair inside the parsing crop (a perfect matte's IoU).
+    reach: dict[str, list[float]]
     excluded: list[float]
     skipped: list[str]
 
@@ -138,7 +142,9 @@ def _truth(
 ) -> TruthRun:
     catalog = Catalog.default()
     worn = hairstyles(catalog)
-    run = TruthRun({s.name: {st: [] for st in styles} for s in sources}, [], [])
+    run = TruthRun(
+        {s.name: {st: [] for st in styles} for s in sources}, {st: [] for st in styles}, [], []
+    )
     stages = [(s.name, s.stage(background=False)) for s in sources]
     with Engine() as engine, Renderer() as renderer, TruthComposer(renderer, checkpoint) as tc:
         for photo in photos:
@@ -154,12 +160,25 @@ def _truth(
                     run.skipped.append(f"{photo.name}+{style}")
                     continue
                 run.excluded.append(truth.excluded)
+                in_reach = truth.hair & _reach(seen, truth.frame.shape)
+                run.reach[style].append(float(in_reach.sum() / max(1, truth.hair.sum())))
                 for name, stage in stages:
                     mask = matte_mask(stage, truth.frame, seen)
                     run.scores[name][style].append((photo.name, truth.score(mask)))
     for _, stage in stages:
         stage.close()
     return run
+
+
+def _reach(face: FaceGeometry, shape: tuple[int, ...]) -> NDArray[np.bool_]:
+    """The frame pixels the parsing crop of ``face`` covers (as far as any matte reaches;
+    the crop is the same at every size)."""
+    size = 256
+    crop_from_frame = crop_transform(face.observation.landmarks.astype(np.float32), size)
+    ones = np.ones((size, size), np.uint8)
+    h, w = shape[:2]
+    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    return cv2.warpAffine(ones, crop_from_frame, (w, h), flags=flags) > 0
 
 
 def _still(frame: NDArray[np.uint8], frames: int) -> list[NDArray[np.uint8]]:
@@ -256,6 +275,10 @@ def _print_truth(run: TruthRun, sources: list[Source], styles: list[str]) -> Non
             where, low = min(every, key=lambda e: e[1].iou)
             row += f" | {low.iou:.3f} ({where})"
         print(row)
+    reach = [x for st in styles for x in run.reach[st]]
+    row = f"{'perfect (crop)':<16}"
+    row += "".join(f" | {_mean(run.reach[st]):>6}" for st in styles)
+    print(row + f" | {_mean(reach):>5} | {'1.000':>5} | {_mean(reach):>6} |")
     if run.excluded:
         print(
             f"unknown zone left out: {100 * statistics.fmean(run.excluded):.1f}% of the frame"
@@ -268,7 +291,7 @@ def _print_truth(run: TruthRun, sources: list[Source], styles: list[str]) -> Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=30, help="frames of the still video")
+    parser.add_argument("--frames", type=int, default=60, help="frames of the still video")
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 2 photos, 256 px only, 8 frames"
     )
