@@ -60,6 +60,7 @@ from tests.segmentation.hair_truth import (
     TruthComposer,
     fit_frame,
     hairstyles,
+    in_frame,
     matte_mask,
 )
 from tryon.catalog.catalog import Catalog
@@ -198,11 +199,7 @@ def _flicker(
         start = time.perf_counter()
         for i, (frame, face) in enumerate(zip(still, faces, strict=True)):
             matte = stage.update(frame, [face]).get(face.observation.face_id)
-            full = np.zeros(frame.shape[:2], np.float32)
-            if matte is not None:
-                x, y, w, h = matte.box
-                full[y : y + h, x : x + w] = matte.in_box() * 255.0
-            mattes.append(full)
+            mattes.append(in_frame(matte, frame.shape) * 255.0)
             wait = start + (i + 1) * FRAME_MS / 1000.0 - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)

@@ -54,6 +54,7 @@ __all__ = [
     "first_matte",
     "fit_frame",
     "hairstyles",
+    "in_frame",
     "matte_mask",
 ]
 
@@ -102,14 +103,15 @@ def matte_mask(
     stage: HairMatteStage, frame: NDArray[np.uint8], face: FaceGeometry
 ) -> NDArray[np.bool_]:
     """:func:`first_matte` over 0.5, in frame pixels."""
-    return _mask(first_matte(stage, frame, face), frame.shape[:2])
+    return in_frame(first_matte(stage, frame, face), frame.shape) > 0.5
 
 
-def _mask(matte: FaceMatte | None, shape: tuple[int, ...], over: float = 0.5) -> NDArray[np.bool_]:
-    full = np.zeros(shape[:2], bool)
+def in_frame(matte: FaceMatte | None, shape: tuple[int, ...]) -> NDArray[np.float32]:
+    """``matte``'s hair in [0, 1] over a whole frame of ``shape`` (0 without a matte)."""
+    full = np.zeros(shape[:2], np.float32)
     if matte is not None:
         x, y, w, h = matte.box
-        full[y : y + h, x : x + w] = matte.in_box() > over
+        full[y : y + h, x : x + w] = matte.in_box()
     return full
 
 
@@ -183,7 +185,7 @@ class TruthComposer:
         jaw = int(face.observation.landmarks[_JAW_CORNERS, 1].max())
         hair[max(0, jaw) :] = False
         matte = None if self._network is None else first_matte(self._network, photo, face)
-        hair |= _mask(matte, photo.shape, over=0.0)  # all the dye may touch
+        hair |= in_frame(matte, photo.shape) > 0.0  # all the dye may touch
         side = 2 * UNKNOWN_MARGIN + 1
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
         return OwnHair(cv2.dilate(hair.astype(np.uint8), kernel) > 0, matte)
