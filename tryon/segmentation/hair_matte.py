@@ -56,9 +56,6 @@ _LINEAR_LUMINANCE = (
 ).astype(np.float32)
 #: The matte grid's longest side, pixels (the parse has fewer; edges are refined on it).
 MATTE_SIDE = 256
-#: The edge refinement's guided filter fits its models on a grid this many times coarser
-#: than the matte's (the fast guided filter: a quarter of the work, the same edges).
-_GUIDE_SUBSAMPLE = 2
 #: The side of the tiles that :attr:`FaceMatte.spans` are made of, frame pixels (each span
 #: is one draw: smaller tiles shade fewer pixels in more draws).
 SPAN_TILE = 32
@@ -233,10 +230,9 @@ def _box_shift(box: Box) -> Affine:
 
 def _refine_edges(grey: NDArray[np.float32], hair: NDArray[np.float32]) -> NDArray[np.float32]:
     """``hair`` with its edges (a band a guided-filter radius wide) following the frame's
-    edges; away from them it is kept, so no haze spreads over the face or background. The
-    filter's models are fitted at half resolution (``_GUIDE_SUBSAMPLE``)."""
+    edges; away from them it is kept, so no haze spreads over the face or background."""
     radius = max(2, round(min(hair.shape) / 80))
-    guided = np.clip(guided_filter(grey, hair, radius, 1e-3, _GUIDE_SUBSAMPLE), 0.0, 1.0)
+    guided = np.clip(guided_filter(grey, hair, radius, 1e-3), 0.0, 1.0)
     hard = (hair > 0.5).astype(np.uint8)
     kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
     band = cv2.dilate(hard, kernel) != cv2.erode(hard, kernel)

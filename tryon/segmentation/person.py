@@ -68,39 +68,22 @@ class SelfieMatte:
 
 
 def guided_filter(
-    guide: NDArray[np.float32],
-    src: NDArray[np.float32],
-    radius: int,
-    eps: float,
-    subsample: int = 1,
+    guide: NDArray[np.float32], src: NDArray[np.float32], radius: int, eps: float
 ) -> NDArray[np.float32]:
     """Edge-aware smoothing of ``src`` following the edges of the grey ``guide`` (both
-    ``(H, W)`` float32 in [0, 1]): box filters only, O(pixels) whatever the radius. With
-    ``subsample`` > 1 the local linear models are fitted on a grid that many times coarser
-    and upsampled (the fast guided filter, He and Sun 2015): about ``subsample**2`` times
-    less work, the output still follows the full-resolution guide."""
-    h, w = guide.shape
-    fit_guide, fit_src = guide, src
-    if subsample > 1:
-        small = (max(1, round(w / subsample)), max(1, round(h / subsample)))
-        fit_guide = np.asarray(cv2.resize(guide, small, interpolation=cv2.INTER_AREA), np.float32)
-        fit_src = np.asarray(cv2.resize(src, small, interpolation=cv2.INTER_AREA), np.float32)
-        radius = max(1, round(radius / subsample))
+    ``(H, W)`` float32 in [0, 1]): box filters only, O(pixels) whatever the radius."""
     size = (2 * radius + 1, 2 * radius + 1)
 
     def box(x: NDArray[np.float32]) -> NDArray[np.float32]:
         out = cv2.boxFilter(x, -1, size, borderType=cv2.BORDER_REFLECT)
         return np.asarray(out, dtype=np.float32)
 
-    mean_i, mean_p = box(fit_guide), box(fit_src)
-    cov_ip = box(fit_guide * fit_src) - mean_i * mean_p
-    var_i = box(fit_guide * fit_guide) - mean_i * mean_i
+    mean_i, mean_p = box(guide), box(src)
+    cov_ip = box(guide * src) - mean_i * mean_p
+    var_i = box(guide * guide) - mean_i * mean_i
     a = cov_ip / (var_i + eps)
-    mean_a, mean_b = box(a), box(mean_p - a * mean_i)
-    if subsample > 1:
-        mean_a = np.asarray(cv2.resize(mean_a, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
-        mean_b = np.asarray(cv2.resize(mean_b, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
-    out: NDArray[np.float32] = mean_a * guide + mean_b
+    b = mean_p - a * mean_i
+    out: NDArray[np.float32] = box(a) * guide + box(b)
     return out
 
 
