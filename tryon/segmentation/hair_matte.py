@@ -508,20 +508,20 @@ def _spans(
     rows, cols = -(-h // t), -(-w // t)
     reach = np.zeros((rows * t, cols * t), np.uint8)  # a texel's bilinear neighbours too
     reach[:h, :w] = cv2.dilate((hair > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
-    tiles = reach.reshape(rows, t, cols, t).max(axis=(1, 3)).astype(np.int8)
+    tiles = np.zeros((rows, cols + 2), np.int8)
+    tiles[:, 1:-1] = reach.reshape(rows, t, cols, t).max(axis=(1, 3))
+    edges = np.diff(tiles, axis=1)  # 1 where a run of tiles starts, -1 after it ends
+    row, start = np.nonzero(edges == 1)
+    end = np.nonzero(edges == -1)[1]  # the same runs, in the same (row-major) order
     bx, by, bw, bh = box
     step = t / scale
-    out = []
-    for r in range(rows):
-        y0 = max(by, int(np.floor(origin[1] + r * step)))
-        y1 = min(by + bh, int(np.ceil(origin[1] + (r + 1) * step)))
-        edges = np.flatnonzero(np.diff(tiles[r], prepend=0, append=0))
-        for c0, c1 in zip(edges[::2], edges[1::2], strict=True):
-            x0 = max(bx, int(np.floor(origin[0] + c0 * step)))
-            x1 = min(bx + bw, int(np.ceil(origin[0] + c1 * step)))
-            if x1 > x0 and y1 > y0:
-                out.append((x0, y0, x1 - x0, y1 - y0))
-    return tuple(out)
+    x0 = np.maximum(bx, np.floor(origin[0] + start * step)).astype(int)
+    x1 = np.minimum(bx + bw, np.ceil(origin[0] + end * step)).astype(int)
+    y0 = np.maximum(by, np.floor(origin[1] + row * step)).astype(int)
+    y1 = np.minimum(by + bh, np.ceil(origin[1] + (row + 1) * step)).astype(int)
+    keep = (x1 > x0) & (y1 > y0)
+    spans = np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)[keep]
+    return tuple((int(x), int(y), int(w), int(h)) for x, y, w, h in spans)
 
 
 def _mean_luminance(pixels: NDArray[np.uint8], alpha: NDArray[np.uint8]) -> float | None:
