@@ -4,14 +4,15 @@ Parsing (:mod:`tryon.segmentation.parsing`) runs on a background thread, as ofte
 machine allows, on a square crop twice the face mesh, centred a little above it and turned
 upright with the eye line, at ``parse_size`` pixels (the matte reaches no further: very big
 hair is cut at the crop's edge). When the thread is free it takes the latest frame (a copy)
-and cuts the crops itself; the hair it finds is cut to the person (the selfie segmentation
-of the same crop) there too. Each frame, for each face, the last parse is carried to the
-face's place now by the similarity transform that takes the face mesh's landmarks then to
-now (one ``warpAffine`` into the face's box of the frame), refined at the edges with a
-guided filter on the frame, and blended with the previous frame's matte (carried the same
-way) so that it does not flicker; a face that has not moved since its last matte, with no
-new parse, keeps that matte. A face seen for the first time is parsed on the spot (that
-frame waits once). The parsing thread runs at a lower priority than the render path.
+and cuts the crops itself; the hair it finds is cut to the person there too (MediaPipe's
+selfie segmentation of the face's box of the frame). Each frame, for each face, the last
+parse is carried to the face's place now by the similarity transform that takes the face
+mesh's landmarks then to now (one ``warpAffine`` into the face's box of the frame), refined
+at the edges with a guided filter on the frame, and blended with the previous frame's matte
+(carried the same way) so that it does not flicker; a face that has not moved since its
+last matte, with no new parse, keeps that matte. A face seen for the first time is parsed
+on the spot (that frame waits once). The parsing thread runs at a lower priority than the
+render path.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.segmentation.parsing import FaceParse, FaceParser, open_parser
-from tryon.segmentation.person import guided_filter
+from tryon.segmentation.person import SelfieMatte, guided_filter
 from tryon.tracking.geometry import FaceGeometry
 
 __all__ = ["FaceMatte", "HairMatteStage", "crop_transform", "similarity"]
@@ -243,10 +244,11 @@ def _refine_edges(grey: NDArray[np.float32], hair: NDArray[np.float32]) -> NDArr
 class _ParseWorker:
     """A thread that parses the crops of a frame submitted while it is free (see
     :meth:`free`). The parser is used by one thread at a time (MediaPipe graphs are not
-    reentrant)."""
+    reentrant); so is the selfie segmentation."""
 
-    def __init__(self, parser: FaceParser, size: int) -> None:
+    def __init__(self, parser: FaceParser, selfie: SelfieMatte, size: int) -> None:
         self._parser = parser
+        self._selfie = selfie
         self._size = size
         self._parser_lock = threading.Lock()
         self._cond = threading.Condition()
@@ -277,7 +279,7 @@ class _ParseWorker:
     def parse_now(self, frame: NDArray[np.uint8], crop: _Crop) -> _Parsed:
         """Parse ``crop`` of ``frame`` on the caller's thread and keep the result."""
         with self._parser_lock:
-            parsed = _parse(self._parser, frame, crop, self._size)
+            parsed = _parse(self._parser, self._selfie, frame, crop, self._size)
         with self._cond:
             self._results[crop.face_id] = parsed
         return parsed
@@ -315,7 +317,7 @@ class _ParseWorker:
         for crop in crops:
             try:
                 with self._parser_lock:
-                    parsed = _parse(self._parser, frame, crop, self._size)
+                    parsed = _parse(self._parser, self._selfie, frame, crop, self._size)
             except Exception as exc:  # a failed parse keeps the last one; never crash
                 log.warning("hair parsing failed on a %dpx crop: %s", self._size, exc)
                 continue
@@ -335,8 +337,12 @@ def _lower_priority() -> None:
         log.info("hair parsing thread keeps its priority: %s", exc)
 
 
-def _parse(parser: FaceParser, frame: NDArray[np.uint8], crop: _Crop, size: int) -> _Parsed:
-    """Cut ``crop`` out of ``frame`` at ``size`` pixels and parse it."""
+def _parse(
+    parser: FaceParser, selfie: SelfieMatte, frame: NDArray[np.uint8], crop: _Crop, size: int
+) -> _Parsed:
+    """Cut ``crop`` out of ``frame`` at ``size`` pixels and parse it; the hair is cut to the
+    person: the selfie segmentation of the face's box of the frame, framed as the matte's
+    grid frames it (upright and unpadded, the model's best view), carried onto the crop."""
     m = crop.crop_from_frame
     pixels = cv2.warpAffine(
         frame, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
@@ -346,8 +352,31 @@ def _parse(parser: FaceParser, frame: NDArray[np.uint8], crop: _Crop, size: int)
     cv2.fillConvexPoly(mask, cv2.convexHull(np.round(pts).astype(np.int32)), (1,))
     parse = parser.parse(np.asarray(pixels, np.uint8), mask.astype(bool))
     lo, hi = _UNSURE
-    hair = np.clip((parse.hair - lo) * (255.0 / (hi - lo)), 0.0, 255.0) * parse.person
+    hair = np.clip((parse.hair - lo) * (255.0 / (hi - lo)), 0.0, 255.0)
+    box = face_box(m, size, (frame.shape[1], frame.shape[0]))
+    if box is None:
+        hair[:] = 0.0
+    else:
+        scale, grid_size = _grid_over(box)
+        person = selfie.matte(_grid_pixels(frame, box, grid_size))
+        crop_from_grid = _compose(m, _grid((float(box[0]), float(box[1])), scale))
+        flags = cv2.INTER_LINEAR
+        hair *= cv2.warpAffine(person, crop_from_grid, (size, size), flags=flags, borderValue=(0,))
     return _Parsed(crop.landmarks, m, parse, np.round(hair).astype(np.uint8))
+
+
+def _grid_over(box: Box) -> tuple[float, tuple[int, int]]:
+    """The matte grid over ``box``: matte pixels per frame pixel, and ``(w, h)``."""
+    bw, bh = box[2:]
+    scale = min(1.0, MATTE_SIDE / max(bw, bh))
+    return scale, (max(2, round(bw * scale)), max(2, round(bh * scale)))
+
+
+def _grid_pixels(frame: NDArray[np.uint8], box: Box, size: tuple[int, int]) -> NDArray[np.uint8]:
+    """``frame``'s ``box`` resized to the grid's ``size``."""
+    x, y, bw, bh = box
+    small = cv2.resize(frame[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_LINEAR)
+    return np.ascontiguousarray(small, dtype=np.uint8)
 
 
 class HairMatteStage:
@@ -365,7 +394,8 @@ class HairMatteStage:
             )
         self.parser = parser
         self.parse_size = parse_size
-        self._worker = _ParseWorker(parser, parse_size) if background else None
+        self._selfie = SelfieMatte()
+        self._worker = _ParseWorker(parser, self._selfie, parse_size) if background else None
         self._previous: dict[int, _Last] = {}
 
     @classmethod
@@ -392,7 +422,8 @@ class HairMatteStage:
         h, w = frame.shape[:2]
         crops = [self._crop(f) for f in faces]
         if self._worker is None:
-            parsed = {c.face_id: _parse(self.parser, frame, c, self.parse_size) for c in crops}
+            size = self.parse_size
+            parsed = {c.face_id: _parse(self.parser, self._selfie, frame, c, size) for c in crops}
         else:
             parsed = self._worker.results()
             if len(parsed) > _FACES_KEPT:  # forget faces gone for good
@@ -420,6 +451,7 @@ class HairMatteStage:
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+        self._selfie.close()
         self.parser.close()
 
     def __enter__(self) -> HairMatteStage:
@@ -447,12 +479,10 @@ class HairMatteStage:
         ):
             return previous.matte
         x, y, bw, bh = box
-        scale = min(1.0, MATTE_SIDE / max(bw, bh))
-        size = (max(2, round(bw * scale)), max(2, round(bh * scale)))
+        scale, size = _grid_over(box)
         origin = (float(x), float(y))
         frame_from_grid = _grid(origin, scale)
-        small = cv2.resize(frame[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_LINEAR)
-        pixels: NDArray[np.uint8] = np.ascontiguousarray(small, dtype=np.uint8)
+        pixels = _grid_pixels(frame, box, size)
         now_from_then = similarity(parsed.landmarks, crop.landmarks)
         grid_to_crop = _compose(
             parsed.crop_from_frame, _compose(_invert(now_from_then), frame_from_grid)

@@ -1,9 +1,7 @@
-"""Face parsers: what each pixel of a face-centred crop is (hair, skin, brows, the person),
-as probabilities. :class:`BiSeNetParser` runs the network (torch and a checkpoint needed);
+"""Face parsers: what each pixel of a face-centred crop is (hair, skin, brows), as
+probabilities. :class:`BiSeNetParser` runs the network (torch and a checkpoint needed);
 :class:`SelfieParser` is the model-free fallback (MediaPipe's selfie segmentation, inside the
-mediapipe wheel, minus the face mesh). Both give the selfie segmentation of the crop as the
-person, so the hair matte is cut to the person off the render path. :func:`open_parser`
-picks one and says why."""
+mediapipe wheel, minus the face mesh). :func:`open_parser` picks one and says why."""
 
 from __future__ import annotations
 
@@ -39,8 +37,6 @@ class FaceParse:
     skin: NDArray[np.float32]
     #: Both eyebrows (hair that makeup must not paint over).
     brows: NDArray[np.float32]
-    #: The person against the background (MediaPipe's selfie segmentation of the crop).
-    person: NDArray[np.float32]
 
 
 class FaceParser(Protocol):
@@ -57,8 +53,7 @@ class FaceParser(Protocol):
 
 
 class BiSeNetParser:
-    """The BiSeNet network on CPU, or on CUDA when torch sees a GPU (and the selfie
-    segmentation for the person)."""
+    """The BiSeNet network on CPU, or on CUDA when torch sees a GPU."""
 
     name = "bisenet"
     hair_only = True
@@ -75,7 +70,6 @@ class BiSeNetParser:
         self._hat = CLASSES.index("hat")
         self._skin = [CLASSES.index("skin"), CLASSES.index("nose")]
         self._brows = [CLASSES.index("brow_left"), CLASSES.index("brow_right")]
-        self._selfie = SelfieMatte()
 
     def parse(self, crop: NDArray[np.uint8], face: NDArray[np.bool_]) -> FaceParse:
         torch = self._torch
@@ -88,10 +82,10 @@ class BiSeNetParser:
             maps = maps.float().cpu().numpy()
         # Big hair often parses as "hat", and so do parts of some faces (the nose of
         # skimage's astronaut): a hat counts as hair only outside the face mesh.
-        return FaceParse(maps[0] + maps[1] * ~face, maps[2], maps[3], self._selfie.matte(crop))
+        return FaceParse(maps[0] + maps[1] * ~face, maps[2], maps[3])
 
     def close(self) -> None:
-        self._selfie.close()
+        """Nothing to free beyond what the garbage collector takes."""
 
 
 class SelfieParser:
@@ -107,7 +101,7 @@ class SelfieParser:
     def parse(self, crop: NDArray[np.uint8], face: NDArray[np.bool_]) -> FaceParse:
         person = self._selfie.matte(crop)
         face_f = face.astype(np.float32)
-        return FaceParse(person * (1.0 - face_f), face_f, np.zeros_like(face_f), person)
+        return FaceParse(person * (1.0 - face_f), face_f, np.zeros_like(face_f))
 
     def close(self) -> None:
         self._selfie.close()
