@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -180,12 +181,17 @@ def _nice(thread_id: int) -> int:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
 def test_parsing_thread_yields_to_the_render_path(photo: NDArray[np.uint8]) -> None:
-    """Background parsing threads run at nice 10 over the caller's (the render path's)."""
+    """Background parsing threads run at nice 10 over the caller's (the render path's), and
+    still parse: the frame the stage hands over is cut and parsed there."""
     faces = _faces(photo)
     own = _nice(threading.get_native_id())
     with HairMatteStage(SelfieParser()) as stage:
-        stage.update(photo, faces)
+        stage.update(photo, faces)  # parsed on the spot, then handed to the thread
         workers = [t for t in threading.enumerate() if t.name == "hair-parse"]
         assert workers, "no parsing thread"
         nices = [_nice(t.native_id or 0) for t in workers]
+        deadline = time.monotonic() + 10.0
+        while stage.parses == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stage.parses >= 1, "the parsing thread parsed nothing in 10 s"
     assert all(n == min(19, own + 10) for n in nices), (nices, own)
