@@ -1,10 +1,15 @@
 """The hair matte stage on real faces: the fallback without a checkpoint (and says so, and
 its mattes are not hair alone), a bad checkpoint falls back too, BiSeNet (when torch and the
 fetched checkpoint are here) finds the hair above the face and none on it (not even where it
-parses a "hat"), and the carried matte follows the face when it moves."""
+parses a "hat"), the carried matte follows the face when it moves and stays put (no work)
+when it does not, the pass's spans hold all of the matte, and the parsing thread yields to
+the render path."""
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +18,7 @@ from face_set import FacePhoto
 from numpy.typing import NDArray
 
 from tryon.segmentation.checkpoint import checkpoint_path
-from tryon.segmentation.hair_matte import HairMatteStage
+from tryon.segmentation.hair_matte import FaceMatte, HairMatteStage
 from tryon.segmentation.parsing import BiSeNetParser, SelfieParser, open_parser
 from tryon.tracking.camera import CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
@@ -50,6 +55,12 @@ def _hair_above_face(stage: HairMatteStage, frame: NDArray[np.uint8]) -> tuple[f
     nose = lm[1]
     cheek = full[int(nose[1]) - 10 : int(nose[1]) + 10, int(nose[0]) - 10 : int(nose[0]) + 10]
     return float(crown.mean()), float(cheek.mean())
+
+
+def _centre_x(matte: FaceMatte) -> float:
+    """The matte's centre of mass across, frame pixels."""
+    cols = matte.in_box().astype(np.float64).sum(0)
+    return matte.box[0] + float((cols * np.arange(len(cols))).sum() / cols.sum())
 
 
 def test_missing_checkpoint_falls_back_and_says_so(
@@ -102,11 +113,7 @@ def test_bisenet_finds_hair_and_follows_motion(photo: NDArray[np.uint8]) -> None
         moved_faces = _faces(shifted)
         moved = stage.update(shifted, moved_faces)[moved_faces[0].observation.face_id]
 
-    def centre_x(m: NDArray[np.float32], x0: int) -> float:
-        cols = m.astype(np.float64).sum(0)
-        return x0 + float((cols * np.arange(len(cols))).sum() / cols.sum())
-
-    dx = centre_x(moved.in_box(), moved.box[0]) - centre_x(first.in_box(), first.box[0])
+    dx = _centre_x(moved) - _centre_x(first)
     assert abs(dx - 24) < 4, f"the matte moved {dx:.1f} px for a 24 px shift"
 
 
@@ -121,3 +128,70 @@ def test_bisenet_hat_is_hair_only_off_the_face(astronaut: NDArray[np.uint8]) -> 
         assert stage.hair_only
         crown, face = _hair_above_face(stage, np.ascontiguousarray(astronaut))
     assert crown > 0.7 and face < 0.05, (crown, face)
+
+
+def test_still_face_keeps_its_matte_a_moved_one_gets_a_new_one(
+    photo: NDArray[np.uint8],
+) -> None:
+    """Parsing on the thread: a face whose mesh has not moved, with no new parse since,
+    gets the very matte of the frame before (no work on the render path); the same face
+    3 px to the right gets a new matte, 3 px to the right."""
+    faces = _faces(photo)
+    shifted = np.zeros_like(photo)
+    shifted[:, 3:] = photo[:, :-3]
+    moved_faces = _faces(shifted)
+    face_id = faces[0].observation.face_id
+    with HairMatteStage(SelfieParser()) as stage:
+        for _ in range(20):  # until no parse lands between two frames (the thread is quick)
+            first = stage.update(photo, faces)[face_id]
+            again = stage.update(photo, faces)[face_id]
+            if again._parsed is first._parsed:
+                break
+        else:
+            pytest.fail("a new parse landed between every two frames")
+        assert again is first
+        moved = stage.update(shifted, moved_faces)[moved_faces[0].observation.face_id]
+    assert moved is not first
+    dx = _centre_x(moved) - _centre_x(first)
+    assert abs(dx - 3.0) < 1.5, f"the matte moved {dx:.1f} px for a 3 px shift"
+
+
+def test_spans_hold_every_pixel_of_the_matte(photo: NDArray[np.uint8]) -> None:
+    """The boxes a pass shades hold every frame pixel the matte gives some alpha, stay in
+    the matte's box and leave out part of it (the face under the hair's arc)."""
+    faces = _faces(photo)
+    with HairMatteStage(SelfieParser(), background=False) as stage:
+        matte = stage.update(photo, faces)[faces[0].observation.face_id]
+    x, y, w, h = matte.box
+    covered = np.zeros((h, w), bool)
+    for sx, sy, sw, sh in matte.spans:
+        assert x <= sx and y <= sy and sx + sw <= x + w and sy + sh <= y + h, (matte.box, sx)
+        covered[sy - y : sy - y + sh, sx - x : sx - x + sw] = True
+    alpha = matte.in_box()
+    assert (alpha > 0).any()
+    assert covered[alpha > 0].all(), f"{int((~covered & (alpha > 0)).sum())} pixels left out"
+    assert covered.mean() < 0.95, f"the spans cover {covered.mean():.0%} of the box"
+
+
+def _nice(thread_id: int) -> int:
+    """A thread's nice value, from /proc (Linux)."""
+    stat = Path(f"/proc/self/task/{thread_id}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_parsing_thread_yields_to_the_render_path(photo: NDArray[np.uint8]) -> None:
+    """Background parsing threads run at nice 10 over the caller's (the render path's), and
+    still parse: the frame the stage hands over is cut and parsed there."""
+    faces = _faces(photo)
+    own = _nice(threading.get_native_id())
+    with HairMatteStage(SelfieParser()) as stage:
+        stage.update(photo, faces)  # parsed on the spot, then handed to the thread
+        workers = [t for t in threading.enumerate() if t.name == "hair-parse"]
+        assert workers, "no parsing thread"
+        nices = [_nice(t.native_id or 0) for t in workers]
+        deadline = time.monotonic() + 10.0
+        while stage.parses == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stage.parses >= 1, "the parsing thread parsed nothing in 10 s"
+    assert all(n == min(19, own + 10) for n in nices), (nices, own)

@@ -155,13 +155,11 @@ class HairDye:
         return union_box(boxes)
 
     def draw(self, dc: DrawContext) -> None:
-        """Draw the dyes :meth:`prepare` readied, each within its matte's box."""
+        """Draw the dyes :meth:`prepare` readied, each within its matte's spans."""
         bx, by, bw, bh = dc.box
         fbo = dc.target.fbo
         try:
             for d in self._draws:
-                mx, my, mw, mh = d.matte.box
-                fbo.scissor = (mx - bx, my - by, mw, mh)
                 rows, cols = d.matte.hair.shape
                 self._set(d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
                 set_uniform(self.program, "u_hair_lum", d.matte.hair_luminance or 1.0)
@@ -170,7 +168,9 @@ class HairDye:
                 set_uniform(self.program, "u_axis_span", d.span)
                 set_uniform(self.program, "u_strand_scale", d.strand_scale)
                 set_uniform(self.program, "u_swatch", 0.0)
-                self.vao.render(moderngl.TRIANGLES, vertices=3)
+                for sx, sy, sw, sh in d.matte.spans:  # only where there is hair
+                    fbo.scissor = (sx - bx, sy - by, sw, sh)
+                    self.vao.render(moderngl.TRIANGLES, vertices=3)
         finally:
             fbo.scissor = (0, 0, bw, bh)
 

@@ -3,18 +3,23 @@
 Parsing (:mod:`tryon.segmentation.parsing`) runs on a background thread, as often as the
 machine allows, on a square crop twice the face mesh, centred a little above it and turned
 upright with the eye line, at ``parse_size`` pixels (the matte reaches no further: very big
-hair is cut at the crop's edge). Only the latest crop waits for it (a new
-frame replaces an unparsed one). Each frame, for each face, the last parse is carried to the
-face's place now by the similarity transform that takes the face mesh's landmarks then to
-now (one ``warpAffine`` into the face's box of the frame), cut to the person with the selfie
-mask of this frame, refined at the edges with a guided filter on the frame, and blended with
-the previous frame's matte (carried the same way) so that it does not flicker. A face seen
-for the first time is parsed on the spot (that frame waits once).
+hair is cut at the crop's edge). When the thread is free it takes the latest frame (a copy)
+and cuts the crops itself; the hair it finds is cut to the person there too (MediaPipe's
+selfie segmentation of the face's box of the frame). Each frame, for each face, the last
+parse is carried to the face's place now by the similarity transform that takes the face
+mesh's landmarks then to now (one ``warpAffine`` into the face's box of the frame), refined
+at the edges with a guided filter on the frame, and blended with the previous frame's matte
+(carried the same way) so that it does not flicker; a face that has not moved since its
+last matte, with no new parse, keeps that matte. A face seen for the first time is parsed
+on the spot (that frame waits once). The parsing thread runs at a lower priority than the
+render path.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,11 +57,21 @@ _LINEAR_LUMINANCE = (
 ).astype(np.float32)
 #: The matte grid's longest side, pixels (the parse has fewer; edges are refined on it).
 MATTE_SIDE = 256
+#: The side of the tiles that :attr:`FaceMatte.spans` are made of, frame pixels (each span
+#: is one draw: smaller tiles shade fewer pixels in more draws).
+SPAN_TILE = 32
 #: Parses of faces out of view are kept (a face that comes back is carried at once) up to
 #: this many faces.
 _FACES_KEPT = 16
+#: A face whose landmarks all moved less than this (frame pixels) since its matte was made,
+#: with no new parse since, keeps that matte (the stabilized mesh of a still face wanders
+#: by about this much).
+_STILL_PX = 1.0
 #: Outer eye corners (image left, image right) for the crop's roll.
 _EYE_CORNERS = (33, 263)
+#: The parsing thread's nice value (Linux: per thread, inherited by the threads it starts,
+#: such as torch's): it parses with the CPU the render path leaves.
+_PARSE_NICE = 10
 
 Affine = NDArray[np.float64]
 Box = tuple[int, int, int, int]
@@ -78,8 +93,8 @@ def similarity(src: NDArray[np.float32], dst: NDArray[np.float32]) -> Affine:
 
 def _compose(outer: Affine, inner: Affine) -> Affine:
     """``outer ∘ inner`` of two ``(2, 3)`` affines."""
-    m = np.vstack([outer, [0.0, 0.0, 1.0]]) @ np.vstack([inner, [0.0, 0.0, 1.0]])
-    out: Affine = m[:2]
+    out: Affine = outer[:, :2] @ inner
+    out[:, 2] += outer[:, 2]
     return out
 
 
@@ -121,20 +136,34 @@ def face_box(crop_from_frame: Affine, size: int, frame_size: tuple[int, int]) ->
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
-    """One face's last parse: the landmarks then, the crop it was made on, the result."""
+    """One face's last parse: the landmarks then, the crop it was made on, the result, and
+    the hair that is carried (uint8 on the crop: the parser's doubt cut, cut to the person)."""
 
     landmarks: NDArray[np.float32]
     crop_from_frame: Affine
     parse: FaceParse
+    hair: NDArray[np.uint8]
 
 
 @dataclass(frozen=True, slots=True)
 class _Crop:
+    """Where a face's parsing crop is in a frame."""
+
     face_id: int
     landmarks: NDArray[np.float32]
     crop_from_frame: Affine
-    pixels: NDArray[np.uint8]
-    face: NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class _Last:
+    """A face's last matte: the smooth alpha on its grid, the landmarks and the parse it was
+    made from, its grid-to-frame map, and what the stage returned."""
+
+    alpha: NDArray[np.float32]
+    landmarks: NDArray[np.float32]
+    parsed: _Parsed
+    frame_from_grid: Affine
+    matte: FaceMatte
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +184,10 @@ class FaceMatte:
     #: Whether the matte is hair alone (False: the model-free fallback's, which also takes
     #: the ears, the neck and the collar).
     hair_only: bool
+    #: ``(x, y, w, h)`` boxes in :attr:`box`, rows of ``SPAN_TILE``-pixel tiles, that hold
+    #: every pixel the matte gives some alpha: a pass shades only these (on a software
+    #: rasterizer every pixel of a box costs the whole shader, even one it discards).
+    spans: tuple[Box, ...]
     _parsed: _Parsed
     _grid_to_crop: Affine
 
@@ -209,34 +242,44 @@ def _refine_edges(grey: NDArray[np.float32], hair: NDArray[np.float32]) -> NDArr
 
 
 class _ParseWorker:
-    """A thread that parses the latest submitted crops; a new submission replaces one that
-    has not started. The parser is used by one thread at a time (MediaPipe graphs are not
-    reentrant)."""
+    """A thread that parses the crops of a frame submitted while it is free (see
+    :meth:`free`). The parser is used by one thread at a time (MediaPipe graphs are not
+    reentrant); so is the selfie segmentation."""
 
-    def __init__(self, parser: FaceParser) -> None:
+    def __init__(self, parser: FaceParser, selfie: SelfieMatte, size: int) -> None:
         self._parser = parser
+        self._selfie = selfie
+        self._size = size
         self._parser_lock = threading.Lock()
         self._cond = threading.Condition()
-        self._pending: list[_Crop] | None = None
+        self._pending: tuple[NDArray[np.uint8], list[_Crop]] | None = None
+        self._busy = False
         self._results: dict[int, _Parsed] = {}
         self._closed = False
         self.parses = 0
         self._thread = threading.Thread(target=self._run, name="hair-parse", daemon=True)
         self._thread.start()
 
-    def submit(self, crops: list[_Crop]) -> None:
+    def free(self) -> bool:
+        """Whether the thread waits for a frame (submitting one otherwise only costs the
+        render path the frame's copy, for a frame that a later one would replace)."""
         with self._cond:
-            self._pending = crops
+            return self._pending is None and not self._busy
+
+    def submit(self, frame: NDArray[np.uint8], crops: list[_Crop]) -> None:
+        """Parse ``crops`` of ``frame`` (kept: pass a copy) when the thread is free."""
+        with self._cond:
+            self._pending = (frame, crops)
             self._cond.notify()
 
     def results(self) -> dict[int, _Parsed]:
         with self._cond:
             return dict(self._results)
 
-    def parse_now(self, crop: _Crop) -> _Parsed:
-        """Parse ``crop`` on the caller's thread and keep the result."""
+    def parse_now(self, frame: NDArray[np.uint8], crop: _Crop) -> _Parsed:
+        """Parse ``crop`` of ``frame`` on the caller's thread and keep the result."""
         with self._parser_lock:
-            parsed = _parse(self._parser, crop)
+            parsed = _parse(self._parser, self._selfie, frame, crop, self._size)
         with self._cond:
             self._results[crop.face_id] = parsed
         return parsed
@@ -255,27 +298,85 @@ class _ParseWorker:
         self._thread.join()
 
     def _run(self) -> None:
+        _lower_priority()
         while True:
             with self._cond:
                 while self._pending is None and not self._closed:
                     self._cond.wait()
-                if self._closed:
+                if self._closed or self._pending is None:
                     return
-                crops, self._pending = self._pending, None
-            for crop in crops or []:
-                try:
-                    with self._parser_lock:
-                        parsed = _parse(self._parser, crop)
-                except Exception as exc:  # a failed parse keeps the last one; never crash
-                    log.warning("hair parsing failed on a %dpx crop: %s", crop.pixels.shape[0], exc)
-                    continue
+                (frame, crops), self._pending = self._pending, None
+                self._busy = True
+            try:
+                self._parse_all(frame, crops)
+            finally:
                 with self._cond:
-                    self._results[crop.face_id] = parsed
-                self.parses += 1
+                    self._busy = False
+
+    def _parse_all(self, frame: NDArray[np.uint8], crops: list[_Crop]) -> None:
+        for crop in crops:
+            try:
+                with self._parser_lock:
+                    parsed = _parse(self._parser, self._selfie, frame, crop, self._size)
+            except Exception as exc:  # a failed parse keeps the last one; never crash
+                log.warning("hair parsing failed on a %dpx crop: %s", self._size, exc)
+                continue
+            with self._cond:
+                self._results[crop.face_id] = parsed
+            self.parses += 1
 
 
-def _parse(parser: FaceParser, crop: _Crop) -> _Parsed:
-    return _Parsed(crop.landmarks, crop.crop_from_frame, parser.parse(crop.pixels, crop.face))
+def _lower_priority() -> None:
+    """Give the calling thread the nice value ``_PARSE_NICE`` (Linux only: elsewhere a
+    thread has no nice value of its own, and the whole process would yield)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _PARSE_NICE)
+    except OSError as exc:  # e.g. a sandbox that forbids it: parse at the same priority
+        log.info("hair parsing thread keeps its priority: %s", exc)
+
+
+def _parse(
+    parser: FaceParser, selfie: SelfieMatte, frame: NDArray[np.uint8], crop: _Crop, size: int
+) -> _Parsed:
+    """Cut ``crop`` out of ``frame`` at ``size`` pixels and parse it; the hair is cut to the
+    person: the selfie segmentation of the face's box of the frame, framed as the matte's
+    grid frames it (upright and unpadded, the model's best view), carried onto the crop."""
+    m = crop.crop_from_frame
+    pixels = cv2.warpAffine(
+        frame, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+    )
+    pts = crop.landmarks @ m[:, :2].T.astype(np.float32) + m[:, 2].astype(np.float32)
+    mask = np.zeros((size, size), np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(pts).astype(np.int32)), (1,))
+    parse = parser.parse(np.asarray(pixels, np.uint8), mask.astype(bool))
+    lo, hi = _UNSURE
+    hair = np.clip((parse.hair - lo) * (255.0 / (hi - lo)), 0.0, 255.0)
+    box = face_box(m, size, (frame.shape[1], frame.shape[0]))
+    if box is None:
+        hair[:] = 0.0
+    else:
+        scale, grid_size = _grid_over(box)
+        person = selfie.matte(_grid_pixels(frame, box, grid_size))
+        crop_from_grid = _compose(m, _grid((float(box[0]), float(box[1])), scale))
+        flags = cv2.INTER_LINEAR
+        hair *= cv2.warpAffine(person, crop_from_grid, (size, size), flags=flags, borderValue=(0,))
+    return _Parsed(crop.landmarks, m, parse, np.round(hair).astype(np.uint8))
+
+
+def _grid_over(box: Box) -> tuple[float, tuple[int, int]]:
+    """The matte grid over ``box``: matte pixels per frame pixel, and ``(w, h)``."""
+    bw, bh = box[2:]
+    scale = min(1.0, MATTE_SIDE / max(bw, bh))
+    return scale, (max(2, round(bw * scale)), max(2, round(bh * scale)))
+
+
+def _grid_pixels(frame: NDArray[np.uint8], box: Box, size: tuple[int, int]) -> NDArray[np.uint8]:
+    """``frame``'s ``box`` resized to the grid's ``size``."""
+    x, y, bw, bh = box
+    small = cv2.resize(frame[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_LINEAR)
+    return np.ascontiguousarray(small, dtype=np.uint8)
 
 
 class HairMatteStage:
@@ -293,11 +394,9 @@ class HairMatteStage:
             )
         self.parser = parser
         self.parse_size = parse_size
-        self._worker = _ParseWorker(parser) if background else None
-        self._sync: dict[int, _Parsed] = {}
         self._selfie = SelfieMatte()
-        #: Each face's last matte, the landmarks it was made for and its grid-to-frame map.
-        self._previous: dict[int, tuple[NDArray[np.float32], NDArray[np.float32], Affine]] = {}
+        self._worker = _ParseWorker(parser, self._selfie, parse_size) if background else None
+        self._previous: dict[int, _Last] = {}
 
     @classmethod
     def open(cls, checkpoint: Path | None = None, parse_size: int = 320) -> HairMatteStage:
@@ -321,17 +420,19 @@ class HairMatteStage:
     ) -> dict[int, FaceMatte]:
         """The hair matte of each face of ``frame`` (RGB uint8), by face id."""
         h, w = frame.shape[:2]
-        crops = [self._crop(frame, f) for f in faces]
+        crops = [self._crop(f) for f in faces]
         if self._worker is None:
-            parsed = {c.face_id: _parse(self.parser, c) for c in crops}
+            size = self.parse_size
+            parsed = {c.face_id: _parse(self.parser, self._selfie, frame, c, size) for c in crops}
         else:
             parsed = self._worker.results()
             if len(parsed) > _FACES_KEPT:  # forget faces gone for good
                 self._worker.forget(keep={c.face_id for c in crops})
             for c in crops:
                 if c.face_id not in parsed:  # first sight: parse now, once
-                    parsed[c.face_id] = self._worker.parse_now(c)
-            self._worker.submit(crops)
+                    parsed[c.face_id] = self._worker.parse_now(frame, c)
+            if crops and self._worker.free():
+                self._worker.submit(frame.copy(), crops)
         out = {}
         for c in crops:
             box = face_box(c.crop_from_frame, self.parse_size, (w, h))
@@ -364,47 +465,39 @@ class HairMatteStage:
     ) -> None:
         self.close()
 
-    def _crop(self, frame: NDArray[np.uint8], face: FaceGeometry) -> _Crop:
+    def _crop(self, face: FaceGeometry) -> _Crop:
         landmarks = face.observation.landmarks[:, :2].astype(np.float32)
-        size = self.parse_size
-        m = crop_transform(landmarks, size)
-        pixels = cv2.warpAffine(
-            frame, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
-        )
-        pts = landmarks @ m[:, :2].T.astype(np.float32) + m[:, 2].astype(np.float32)
-        hull = cv2.convexHull(np.round(pts).astype(np.int32))
-        mask = np.zeros((size, size), np.uint8)
-        cv2.fillConvexPoly(mask, hull, (1,))
-        return _Crop(
-            face.observation.face_id, landmarks, m, np.asarray(pixels, np.uint8), mask.astype(bool)
-        )
+        m = crop_transform(landmarks, self.parse_size)
+        return _Crop(face.observation.face_id, landmarks, m)
 
     def _matte(self, frame: NDArray[np.uint8], crop: _Crop, parsed: _Parsed, box: Box) -> FaceMatte:
+        previous = self._previous.get(crop.face_id)
+        if (
+            previous is not None
+            and previous.parsed is parsed
+            and float(np.abs(crop.landmarks - previous.landmarks).max()) < _STILL_PX
+        ):
+            return previous.matte
         x, y, bw, bh = box
-        scale = min(1.0, MATTE_SIDE / max(bw, bh))
-        size = (max(2, round(bw * scale)), max(2, round(bh * scale)))
+        scale, size = _grid_over(box)
         origin = (float(x), float(y))
         frame_from_grid = _grid(origin, scale)
-        small = cv2.resize(frame[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_LINEAR)
-        pixels: NDArray[np.uint8] = np.ascontiguousarray(small, dtype=np.uint8)
+        pixels = _grid_pixels(frame, box, size)
         now_from_then = similarity(parsed.landmarks, crop.landmarks)
         grid_to_crop = _compose(
             parsed.crop_from_frame, _compose(_invert(now_from_then), frame_from_grid)
         )
-        hair = _warp(parsed.parse.hair, grid_to_crop, size)
-        hair = np.clip((hair - _UNSURE[0]) / (_UNSURE[1] - _UNSURE[0]), 0.0, 1.0)
-        hair *= self._selfie.matte(pixels)
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        carried = cv2.warpAffine(parsed.hair, grid_to_crop, size, flags=flags, borderValue=(0,))
+        hair = np.asarray(carried, np.float32) * np.float32(1.0 / 255.0)
         grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
         alpha = _refine_edges(grey, hair)
-        previous = self._previous.get(crop.face_id)
         if previous is not None:
-            last, last_landmarks, last_frame_from_grid = previous
-            then_from_now = _invert(similarity(last_landmarks, crop.landmarks))
+            then_from_now = _invert(similarity(previous.landmarks, crop.landmarks))
             carry = _compose(
-                _invert(last_frame_from_grid), _compose(then_from_now, frame_from_grid)
+                _invert(previous.frame_from_grid), _compose(then_from_now, frame_from_grid)
             )
-            alpha = BLEND_NEW * alpha + (1.0 - BLEND_NEW) * _warp(last, carry, size)
-        self._previous[crop.face_id] = (alpha, crop.landmarks, frame_from_grid)
+            alpha = BLEND_NEW * alpha + (1.0 - BLEND_NEW) * _warp(previous.alpha, carry, size)
         out = np.asarray(np.round(alpha * 255.0), np.uint8)
         out[out < _SNAP] = 0
         luminance = _mean_luminance(pixels, out)
@@ -418,13 +511,53 @@ class HairMatteStage:
             fx1 = min(x + bw, int(np.ceil(x + c1 / scale)))
             fy1 = min(y + bh, int(np.ceil(y + r1 / scale)))
             box = (fx0, fy0, fx1 - fx0, fy1 - fy0)
-        return FaceMatte(
-            crop.face_id, box, out, origin, scale, luminance, self.hair_only, parsed, grid_to_crop
+        spans = _spans(out, origin, scale, box) if len(rows) else ()
+        matte = FaceMatte(
+            crop.face_id,
+            box,
+            out,
+            origin,
+            scale,
+            luminance,
+            self.hair_only,
+            spans,
+            parsed,
+            grid_to_crop,
         )
+        self._previous[crop.face_id] = _Last(alpha, crop.landmarks, parsed, frame_from_grid, matte)
+        return matte
+
+
+def _spans(
+    hair: NDArray[np.uint8], origin: tuple[float, float], scale: float, box: Box
+) -> tuple[Box, ...]:
+    """The runs of ``SPAN_TILE``-pixel tiles, row by row, that hold every frame pixel of
+    ``box`` whose bilinear sample of ``hair`` (at ``origin`` and ``scale``) is above 0."""
+    t = max(1, round(SPAN_TILE * scale))  # matte pixels a tile
+    h, w = hair.shape
+    rows, cols = -(-h // t), -(-w // t)
+    reach = np.zeros((rows * t, cols * t), np.uint8)  # a texel's bilinear neighbours too
+    reach[:h, :w] = cv2.dilate((hair > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    tiles = np.zeros((rows, cols + 2), np.int8)
+    tiles[:, 1:-1] = reach.reshape(rows, t, cols, t).max(axis=(1, 3))
+    edges = np.diff(tiles, axis=1)  # 1 where a run of tiles starts, -1 after it ends
+    row, start = np.nonzero(edges == 1)
+    end = np.nonzero(edges == -1)[1]  # the same runs, in the same (row-major) order
+    bx, by, bw, bh = box
+    step = t / scale
+    x0 = np.maximum(bx, np.floor(origin[0] + start * step)).astype(int)
+    x1 = np.minimum(bx + bw, np.ceil(origin[0] + end * step)).astype(int)
+    y0 = np.maximum(by, np.floor(origin[1] + row * step)).astype(int)
+    y1 = np.minimum(by + bh, np.ceil(origin[1] + (row + 1) * step)).astype(int)
+    keep = (x1 > x0) & (y1 > y0)
+    spans = np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)[keep]
+    return tuple((int(x), int(y), int(w), int(h)) for x, y, w, h in spans)
 
 
 def _mean_luminance(pixels: NDArray[np.uint8], alpha: NDArray[np.uint8]) -> float | None:
-    """Mean linear luminance of ``pixels`` weighted by ``alpha`` (None if alpha is all 0)."""
+    """Mean linear luminance of ``pixels`` weighted by ``alpha`` over every other pixel of
+    every other row (a hair's mean barely differs); None if alpha is 0 on all of those."""
+    pixels, alpha = pixels[::2, ::2], alpha[::2, ::2]
     weight = float(alpha.sum(dtype=np.float64))
     if weight <= 0:
         return None
