@@ -17,6 +17,7 @@ sessions that come next (``restarts`` counts them).
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing as mp
 import threading
 from dataclasses import dataclass
@@ -71,7 +72,7 @@ def _frame_view(shm: SharedMemory, shape: tuple[int, ...], slot: int) -> NDArray
     buf = shm.buf
     if buf is None:
         raise RuntimeError(f"shared memory block {shm.name} is closed")
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     return np.ndarray(shape, np.uint8, buf[slot * n : (slot + 1) * n])
 
 
