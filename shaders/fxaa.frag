@@ -4,7 +4,8 @@
 // a pixel from luma contrasts, walk along it both ways to its ends, and resample across it
 // by the pixel's distance to the nearer end; plus a sub-pixel blend for features thinner
 // than a pixel. Only pixels whose neighbourhood changes coverage (alpha: a product against
-// the camera frame, a lens against its rim) are touched: the camera frame keeps every texel.
+// the camera frame, a lens against its rim) are drawn; the others are discarded, so the
+// target must hold the box as drawn already: the camera frame keeps every texel.
 uniform sampler2D u_scene;  // the drawn colour, bilinear filtering
 uniform ivec2 u_box;        // the drawn box's size in texels, at the texture's corner
 out vec4 f_color;
@@ -44,8 +45,10 @@ void main() {
     float l_max = max(l_c, max(max(l_n, l_s), max(l_e, l_w)));
     float range = l_max - min(l_c, min(min(l_n, l_s), min(l_e, l_w)));
     if (a_range < COVERAGE_EDGE || range < max(EDGE_THRESHOLD_MIN, l_max * EDGE_THRESHOLD)) {
-        f_color = c;
-        return;
+        // Not an edge: the pixel keeps what the caller copied there. A discard lets a
+        // software rasteriser skip the rest for blocks of such pixels (a plain return would
+        // run the edge search on them all, masked).
+        discard;
     }
     float l_ne = luma(texel(p + ivec2(1, 1)));
     float l_nw = luma(texel(p + ivec2(-1, 1)));

@@ -30,6 +30,7 @@ from tryon.render.kinds import kind_of_item, worn_items
 from tryon.render.passes import FaceWear, Worn
 from tryon.render.renderer import Renderer
 from tryon.render.surface import Surface
+from tryon.render.target import Box
 from tryon.segmentation.hair_matte import HairMatteStage
 from tryon.tracking.camera import DEFAULT_HFOV_DEG, CameraIntrinsics
 from tryon.tracking.geometry import FaceGeometry
@@ -82,6 +83,9 @@ class EngineResult:
     #: Wall time per stage, milliseconds, in stage order (plus ``"total"``).
     timings_ms: MappingProxyType[str, float]
     timestamp_ms: int
+    #: The part of :meth:`Engine.process`'s output that may differ from its input frame,
+    #: ``(x, y, width, height)``; None when the output is the input's pixels.
+    drawn_box: Box | None = None
 
 
 class StageTimer:
@@ -170,7 +174,7 @@ class Engine:
         frame = validate_frame(frame)
         timer = StageTimer()
         faces, ts = self._track_stages(frame, timestamp_ms, timer)
-        out = frame
+        out, box = frame, None
         if faces and look:
             wear = self._wear(faces, look)
             if self._needs_matte(wear):
@@ -178,11 +182,14 @@ class Engine:
                     wear = self._with_mattes(frame, wear)
             with timer("render"):
                 if any(w.items for w in wear):
-                    out = self._get_renderer().render(frame, wear, out=np.empty_like(frame))
+                    renderer = self._get_renderer()
+                    out = renderer.render(frame, wear, out=np.empty_like(frame))
+                    box = renderer.drawn_box
         if faces and self.options.debug_overlay:
             with timer("overlay"):
                 out = draw_overlay(out, faces)
-        self._last_result = EngineResult(faces, timer.done(), ts)
+                box = (0, 0, frame.shape[1], frame.shape[0])
+        self._last_result = EngineResult(faces, timer.done(), ts, box)
         return out
 
     def track(self, frame: NDArray[np.uint8], timestamp_ms: int | None = None) -> EngineResult:

@@ -47,12 +47,18 @@ def test_a_remote_engine_draws_what_a_local_one_draws(
                 expected = local.process(frame, LOOK, 1000 + 33 * i)
                 got = remote.process(frame, LOOK, 1000 + 33 * i)
                 np.testing.assert_array_equal(got, expected)
+                drawn, result = local.last_result, remote.last_result
+                assert drawn is not None and drawn.drawn_box is not None
+                assert result is not None and result.drawn_box == drawn.drawn_box
             local_report = local.measurements()
-        result = remote.last_result
-        assert result is not None and len(result.faces) == 1 and "render" in result.timings_ms
+        assert len(result.faces) == 1 and "render" in result.timings_ms
         report = remote.measurements()
         assert report is not None and local_report is not None
         assert report.to_dict() == local_report.to_dict()
+        # No face: nothing drawn comes back, the frame sent is the result (as with Engine).
+        empty = np.zeros_like(astronaut)
+        assert remote.process(empty, LOOK, 2000) is empty
+        assert remote.last_result is not None and remote.last_result.drawn_box is None
     finally:
         remote.close()
 

@@ -79,7 +79,9 @@ class FxaaPass:
         self, scene: moderngl.Texture, fbo: moderngl.Framebuffer, size: tuple[int, int]
     ) -> None:
         """Smooth the ``size`` box at ``scene``'s corner into the same box of ``fbo`` (which
-        gets bound; depth test and blending must be off). ``scene`` filters bilinearly."""
+        gets bound; depth test and blending must be off): only the pixels on edges are
+        written, so that box of ``fbo`` must hold a copy of ``scene``'s already. ``scene``
+        filters bilinearly."""
         fbo.viewport = fbo.scissor = (0, 0, *size)
         fbo.use()
         scene.use(0)

@@ -121,6 +121,9 @@ class Renderer:
         self._passes: dict[Kind, RenderPass[Any]] = {}
         self._present: PresentPass | None = None
         self.occlusion = occlusion
+        #: The box of the last :meth:`render`'s result that was drawn and read back (the
+        #: rest is the input frame's pixels); None when nothing was drawn.
+        self.drawn_box: Box | None = None
         self._released = False
 
     # ------------------------------------------------------------------ public API
@@ -136,9 +139,10 @@ class Renderer:
         With nothing worn the input frame itself is returned, untouched. Otherwise the result
         goes into ``out`` or, if not given, into the renderer's preallocated buffer, which
         the next call overwrites (copy it to keep it). Only the box the passes cover is
-        drawn and read back; the rest is copied from ``frame``.
+        drawn and read back (:attr:`drawn_box`); the rest is copied from ``frame``.
         """
         self._check_alive()
+        self.drawn_box = None
         frame = validate_frame(frame)
         wear = [w for w in wear if w.items]
         if not wear:
@@ -163,6 +167,7 @@ class Renderer:
         passes = [p for p, b in active if b is not None]
         occluded = [(w, h) for w, h in zip(wear, heads, strict=True) if self._hides(w)]
         self._draw(target, box, camera, passes, occluded, self._background)
+        self.drawn_box = box
         return target.read(box, result, smooth=_has_edges(passes))
 
     def present(self, frame: NDArray[np.uint8], wear: Sequence[FaceWear], surface: Surface) -> None:

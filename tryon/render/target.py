@@ -90,6 +90,7 @@ class RenderTarget:
             return self._copy
         assert isinstance(self._color, moderngl.Texture)  # single-sampled without MSAA
         if self._fxaa is not None and smooth:
+            self._copy_box(width, height)  # FXAA redraws only the edge pixels over it
             self._fxaa.draw(self._color, self._copy_fbo, (width, height))
             return self._copy
         return self._color

@@ -49,6 +49,7 @@ from tryon.server.limits import RATE_LIMITED, Rejection, TokenBucket
 from tryon.server.metrics import FrameStats, Metrics
 from tryon.server.relay import ProcessedVideoTrack
 from tryon.server.video_encoder import attach_encoder, is_h264, prefer_h264
+from tryon.server.yuv_frames import outgoing_frame
 
 __all__ = ["EngineFactory", "FrameEngine", "Session", "Sessions"]
 
@@ -233,7 +234,8 @@ class Session:
         return out
 
     def _process_sync(self, frame: VideoFrame, look: Look) -> tuple[VideoFrame, _FrameReport]:
-        """Worker thread: decode to RGB, run the engine, wrap the result with the same pts.
+        """Worker thread: decode to RGB, run the engine, send the camera's frame with the
+        box the engine drew converted into it (:mod:`tryon.server.yuv_frames`), same pts.
 
         If the engine fails, the camera frame goes back unmodified (as with no face)."""
         t0 = time.perf_counter()
@@ -246,14 +248,13 @@ class Session:
         try:
             if self._engine is None:
                 raise RuntimeError(f"the engine did not start ({self._engine_failure})")
-            out = np.ascontiguousarray(self._engine.process(rgb, look, timestamp_ms))
+            out = self._engine.process(rgb, look, timestamp_ms)
             result = self._engine.last_result
         except Exception as exc:
             self._last_output = rgb
             return frame, _FrameReport(0, {}, failure=f"{type(exc).__name__}: {exc}")
         t2 = time.perf_counter()
-        new = VideoFrame.from_ndarray(out, format="rgb24")
-        new.pts, new.time_base = frame.pts, frame.time_base
+        new = outgoing_frame(frame, out, result.drawn_box)
         self._last_output = out
         t3 = time.perf_counter()
         return new, _FrameReport(

@@ -5,7 +5,8 @@ any engine (MediaPipe, the GL driver) would take every shopper down. With a pool
 session's engine lives in one of ``workers`` processes (one per core by default), assigned
 to the least loaded one. A session's frame thread writes the camera frame into a shared
 memory block, asks its worker over a pipe, and reads the result from the same block: no
-pickling of pixels. :class:`RemoteEngine` is a drop-in ``FrameEngine`` for the session.
+pickling of pixels, and only the box the engine drew goes back (the rest of the result is
+the frame the session sent). :class:`RemoteEngine` is a drop-in ``FrameEngine`` for the session.
 
 A worker that dies takes only its own sessions' engines with it: their next call raises
 :class:`WorkerDied`, so each of those sessions reports ``engine-failed`` once and keeps
@@ -16,6 +17,7 @@ sessions that come next (``restarts`` counts them).
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing as mp
 import threading
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from numpy.typing import NDArray
 
 from tryon.catalog.look import Look
 from tryon.measure.report import MeasurementReport
+from tryon.render.target import Box
 
 __all__ = ["EnginePool", "RemoteEngine", "RemoteResult", "WorkerDied", "WorkerStats"]
 
@@ -50,6 +53,7 @@ class RemoteResult:
 
     faces: tuple[None, ...]
     timings_ms: dict[str, float]
+    drawn_box: Box | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +72,7 @@ def _frame_view(shm: SharedMemory, shape: tuple[int, ...], slot: int) -> NDArray
     buf = shm.buf
     if buf is None:
         raise RuntimeError(f"shared memory block {shm.name} is closed")
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     return np.ndarray(shape, np.uint8, buf[slot * n : (slot + 1) * n])
 
 
@@ -101,11 +105,14 @@ def _worker_main(conn: Connection, catalog_root: str) -> None:
                     _, _, shape, look, ts = request
                     engine, shm = engines[key]
                     out = engine.process(_frame_view(shm, shape, 0), look, ts)
-                    _frame_view(shm, shape, 1)[...] = out
                     result = engine.last_result
-                    faces = 0 if result is None else len(result.faces)
-                    timings = {} if result is None else dict(result.timings_ms)
-                    conn.send(("ok", faces, timings))
+                    assert result is not None  # process() sets it
+                    if result.drawn_box is not None:
+                        x, y, w, h = result.drawn_box
+                        box = np.s_[y : y + h, x : x + w]
+                        _frame_view(shm, shape, 1)[box] = out[box]
+                    reply = len(result.faces), dict(result.timings_ms), result.drawn_box
+                    conn.send(("ok", *reply))
                 elif op == "measure":
                     conn.send(("ok", engines[key][0].measurements()))
                 elif op == "close":
@@ -233,7 +240,9 @@ class RemoteEngine:
     def process(
         self, frame: NDArray[np.uint8], look: Look, timestamp_ms: int | None
     ) -> NDArray[np.uint8]:
-        """The engine's ``process`` in the worker; ``frame`` goes through shared memory."""
+        """The engine's ``process`` in the worker; ``frame`` goes through shared memory,
+        the drawn box (``last_result.drawn_box``) comes back (``frame`` itself when nothing
+        was drawn, as with :class:`~tryon.engine.Engine`)."""
         if self._closed:
             raise RuntimeError("RemoteEngine.process() called after close()")
         frame = np.ascontiguousarray(frame)
@@ -242,9 +251,16 @@ class RemoteEngine:
             self._reopen(2 * n)
         assert self._shm is not None
         _frame_view(self._shm, frame.shape, 0)[...] = frame
-        _, faces, timings = self._worker.call("process", self._key, frame.shape, look, timestamp_ms)
-        self._last = RemoteResult((None,) * faces, timings)
-        return _frame_view(self._shm, frame.shape, 1).copy()
+        _, faces, timings, box = self._worker.call(
+            "process", self._key, frame.shape, look, timestamp_ms
+        )
+        self._last = RemoteResult((None,) * faces, timings, box)
+        if box is None:
+            return frame
+        x, y, w, h = box
+        out = frame.copy()
+        out[y : y + h, x : x + w] = _frame_view(self._shm, frame.shape, 1)[y : y + h, x : x + w]
+        return out
 
     def measurements(self) -> MeasurementReport | None:
         """The engine's report, or None when there is none to give (not started, closed, or

@@ -30,8 +30,10 @@ _SUBSAMPLE: Final = 4
 
 def is_dim(frame: NDArray[np.uint8]) -> bool:
     """Whether ``frame`` (RGB uint8) is dim: its highlights below `DIM_LEVEL`."""
-    sample = frame[::_SUBSAMPLE, ::_SUBSAMPLE].max(axis=2)
-    return float(np.percentile(sample, 99.0)) < DIM_LEVEL
+    sample = frame[::_SUBSAMPLE, ::_SUBSAMPLE]
+    # Channel by channel: numpy's max over a 3-long axis is several times slower.
+    brightest = np.maximum(np.maximum(sample[..., 0], sample[..., 1]), sample[..., 2])
+    return float(np.percentile(brightest, 99.0)) < DIM_LEVEL
 
 
 def prepare_for_tracking(frame: NDArray[np.uint8]) -> NDArray[np.uint8]:
