@@ -10,7 +10,7 @@ import pytest
 from face_set import FacePhoto, load_face_set
 from numpy.typing import NDArray
 
-from tryon.render.context import create_context
+from tryon.render.context import create_context, make_current
 
 
 @pytest.fixture(scope="session")
@@ -32,10 +32,13 @@ def _gl_session_ctx() -> Iterator[moderngl.Context]:
 
 @pytest.fixture
 def gl_ctx(_gl_session_ctx: moderngl.Context) -> Iterator[moderngl.Context]:
-    """The session's EGL context; the test fails if it leaves a GL error behind."""
+    """The session's EGL context, current during the test; the test fails if it leaves a
+    GL error behind (read on this context: another one, say an engine's, may be current)."""
     ctx = _gl_session_ctx
+    make_current(ctx)
     assert ctx.error == "GL_NO_ERROR", f"GL error before the test: {ctx.error}"
     yield ctx
+    make_current(ctx)
     assert ctx.error == "GL_NO_ERROR", f"GL error after the test: {ctx.error}"
 
 

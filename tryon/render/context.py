@@ -1,14 +1,19 @@
-"""The one place that creates a GL context.
+"""The one place that creates a GL context and makes one current.
 
 Headless rendering uses EGL: Mesa llvmpipe on a machine without a GPU, the vendor's EGL
 driver (NVIDIA, Mesa radeonsi/iris) on a machine with one; the code is the same.
+
+GL calls go to the context current on the calling thread, whichever context the objects
+belong to; making a context current leaves it so. Several contexts live in one process (a
+server's sessions, a batch job's engines, the catalog's thumbnails), so whoever draws makes
+its context current first (:func:`make_current`).
 """
 
 from __future__ import annotations
 
 import moderngl
 
-__all__ = ["REQUIRED_GL_VERSION", "GLContextError", "create_context", "describe"]
+__all__ = ["REQUIRED_GL_VERSION", "GLContextError", "create_context", "describe", "make_current"]
 
 #: OpenGL 3.3 core is all the shaders need.
 REQUIRED_GL_VERSION = 330
@@ -32,6 +37,13 @@ def create_context(*, standalone: bool = True) -> moderngl.Context:
             " (install Mesa's EGL: apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri)"
         ) from exc
     return ctx
+
+
+def make_current(ctx: moderngl.Context) -> None:
+    """Make ``ctx`` the calling thread's current context, and leave it so (cheap when it
+    already is). Not ``with ctx:``: moderngl's exit makes no context current at all, it does
+    not restore the one that was."""
+    ctx.__enter__()  # type: ignore[no-untyped-call]  # stubs leave it untyped
 
 
 def describe(ctx: moderngl.Context) -> str:

@@ -10,6 +10,11 @@ cover is uploaded, drawn, smoothed and read back; the rest of the output is a co
 input frame. Each product kind has its own pass (:mod:`tryon.render.kinds`), made on first
 use and kept.
 
+Several renderers, each with its own context or sharing one, may live in one process (a
+server's sessions, a batch job's engines): every public method makes the renderer's context
+current first (:func:`~tryon.render.context.make_current`), so its GL calls never go to
+another renderer's context.
+
 Drawing uses a y-flipped projection so that framebuffer row 0 is the image's top row: the
 frame texture needs no flip on upload and the readback none afterwards.
 """
@@ -28,7 +33,7 @@ from tryon.frames import validate_frame
 from tryon.render.antialias import Antialias, FxaaPass, choose_antialias
 from tryon.render.asset_cache import GpuAssetCache
 from tryon.render.background import BackgroundPass
-from tryon.render.context import create_context
+from tryon.render.context import create_context, make_current
 from tryon.render.fit import HeadProxy, head_proxy
 from tryon.render.kinds import Kind, kind_of_item
 from tryon.render.occluder import HeadOccluder
@@ -98,6 +103,7 @@ class Renderer:
     ) -> None:
         self._owns_ctx = ctx is None
         self.ctx = create_context() if ctx is None else ctx
+        make_current(self.ctx)
         try:
             self.antialias = choose_antialias(self.ctx, antialias)
         except ValueError:
@@ -142,6 +148,7 @@ class Renderer:
         drawn and read back (:attr:`drawn_box`); the rest is copied from ``frame``.
         """
         self._check_alive()
+        make_current(self.ctx)
         self.drawn_box = None
         frame = validate_frame(frame)
         wear = [w for w in wear if w.items]
@@ -176,6 +183,7 @@ class Renderer:
         the window, then the box the passes cover is drawn, finished (anti-aliased) and laid
         over it, through the same passes as :meth:`render`."""
         self._check_alive()
+        make_current(self.ctx)
         frame = validate_frame(frame)
         height, width = frame.shape[:2]
         wear = [w for w in wear if w.items]
@@ -203,6 +211,7 @@ class Renderer:
         three-quarter view, makeup as a swatch) on a transparent background (RGB white where
         nothing is drawn)."""
         self._check_alive()
+        make_current(self.ctx)
         if not 16 <= size <= 4096:
             raise ValueError(f"thumbnail size must be in [16, 4096] pixels, got {size!r}")
         if self._thumb_target is None or self._thumb_target.size != (size, size):
@@ -246,6 +255,7 @@ class Renderer:
         if self._released:
             return
         self._released = True
+        make_current(self.ctx)
         for render_pass in self._passes.values():
             render_pass.release()
         self._passes.clear()
