@@ -9,7 +9,8 @@ luminance relative to the hair's mean so strands, highlights and shadows stay; t
 mean brightness becomes the dye's, or, for a shading dye (``HairDye(shading=True)``), the
 dye's times its ``shade`` but never above the hair's own (hair in shadow). Ombré and
 balayage run from root to tip along the head's vertical axis (from the face pose), spanned by
-the matte itself (short and long hair alike).
+the matte itself (short and long hair alike). Each style has its own program (the shader's
+``STYLE`` define), so solid and ombré skip the streaks' noise.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tryon.segmentation.hair_matte import FaceMatte
 
 __all__ = ["Dye", "HairDye", "head_down_axis"]
 
+#: The shader's ``STYLE`` define of each style.
 _STYLES: dict[HairStyle, int] = {"solid": 0, "highlights": 1, "ombre": 2, "balayage": 3}
 #: Matte textures grow in steps of this many pixels (not reallocated as a face moves).
 _TEXTURE_STEP = 128
@@ -95,15 +97,21 @@ def _span(
 
 class HairDye:
     """Draws one dye per face over its hair matte, on the face image (GL objects made once:
-    the program from the cache, a vertex array, matte textures grown as needed).
+    a program per style from the cache and a vertex array for each, matte textures grown as
+    needed).
     ``shading``: darken the hair to each dye's ``shade`` (never brighten it)."""
 
     def __init__(
         self, ctx: moderngl.Context, programs: ProgramCache, shading: bool = False
     ) -> None:
         self.ctx = ctx
-        self.program = programs.get("fullscreen", "hair_color", {"SHADE": shading})
-        self.vao = ctx.vertex_array(self.program, [])
+        self._vaos = {
+            style: ctx.vertex_array(
+                programs.get("fullscreen", "hair_color", {"SHADE": shading, "STYLE": number}),
+                [],
+            )
+            for style, number in _STYLES.items()
+        }
         self._textures: list[moderngl.Texture] = []
         self._draws: list[_Draw] = []
 
@@ -161,16 +169,17 @@ class HairDye:
         try:
             for d in self._draws:
                 rows, cols = d.matte.hair.shape
-                self._set(d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
-                set_uniform(self.program, "u_hair_lum", d.matte.hair_luminance or 1.0)
-                set_uniform(self.program, "u_axis_origin", d.origin)
-                set_uniform(self.program, "u_axis", d.axis)
-                set_uniform(self.program, "u_axis_span", d.span)
-                set_uniform(self.program, "u_strand_scale", d.strand_scale)
-                set_uniform(self.program, "u_swatch", 0.0)
+                vao = self._set(d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
+                p = vao.program
+                set_uniform(p, "u_hair_lum", d.matte.hair_luminance or 1.0)
+                set_uniform(p, "u_axis_origin", d.origin)
+                set_uniform(p, "u_axis", d.axis)
+                set_uniform(p, "u_axis_span", d.span)
+                set_uniform(p, "u_strand_scale", d.strand_scale)
+                set_uniform(p, "u_swatch", 0.0)
                 for sx, sy, sw, sh in d.matte.spans:  # only where there is hair
                     fbo.scissor = (sx - bx, sy - by, sw, sh)
-                    self.vao.render(moderngl.TRIANGLES, vertices=3)
+                    vao.render(moderngl.TRIANGLES, vertices=3)
         finally:
             fbo.scissor = (0, 0, bw, bh)
 
@@ -179,13 +188,14 @@ class HairDye:
         _, _, w, h = dc.box
         tex = self._texture(len(self._draws), (w, h))
         tex.write(np.full((h, w), 255, np.uint8), viewport=(0, 0, w, h))
-        self._set(dye, tex, dc, (0.0, 0.0), 1.0, (w, h))
-        set_uniform(self.program, "u_axis_origin", (0.0, 0.0))
-        set_uniform(self.program, "u_axis", (0.0, 1.0))
-        set_uniform(self.program, "u_axis_span", (0.0, float(h)))
-        set_uniform(self.program, "u_strand_scale", _STREAKS_PER_FACE / w)
-        set_uniform(self.program, "u_swatch", 1.0)
-        self.vao.render(moderngl.TRIANGLES, vertices=3)
+        vao = self._set(dye, tex, dc, (0.0, 0.0), 1.0, (w, h))
+        p = vao.program
+        set_uniform(p, "u_axis_origin", (0.0, 0.0))
+        set_uniform(p, "u_axis", (0.0, 1.0))
+        set_uniform(p, "u_axis_span", (0.0, float(h)))
+        set_uniform(p, "u_strand_scale", _STREAKS_PER_FACE / w)
+        set_uniform(p, "u_swatch", 1.0)
+        vao.render(moderngl.TRIANGLES, vertices=3)
 
     def _set(
         self,
@@ -195,12 +205,15 @@ class HairDye:
         origin: tuple[float, float],
         scale: float,
         size: tuple[int, int],
-    ) -> None:
+    ) -> moderngl.VertexArray:
+        """Bind the frame and ``texture`` and set the uniforms common to drawing and swatches
+        on the program of ``dye``'s style; its vertex array."""
         if dc.frame.texture is None:
             raise RuntimeError("HairDye.draw() before the frame was uploaded")
         dc.frame.texture.use(0)
         texture.use(_MATTE_UNIT)
-        p = self.program
+        vao = self._vaos[dye.style]
+        p = vao.program
         set_uniform(p, "u_frame", 0)
         set_uniform(p, "u_offset", dc.box[:2])
         set_uniform(p, "u_matte", _MATTE_UNIT)
@@ -209,16 +222,17 @@ class HairDye:
         set_uniform(p, "u_matte_size", (float(size[0]), float(size[1])))
         set_uniform(p, "u_root", dye.root)
         set_uniform(p, "u_tip", dye.tip)
-        set_uniform(p, "u_style", _STYLES[dye.style])
         set_uniform(p, "u_blend", dye.blend)
         set_uniform(p, "u_intensity", dye.intensity)
         set_uniform(p, "u_shade", dye.shade)
+        return vao
 
     def objects(self) -> tuple[object, ...]:
-        return (self.vao, *self._textures)
+        return (*self._vaos.values(), *self._textures)
 
     def release(self) -> None:
-        self.vao.release()
+        for vao in self._vaos.values():
+            vao.release()
         for tex in self._textures:
             tex.release()
         self._textures.clear()
