@@ -29,8 +29,9 @@ from tryon.render.programs import ProgramCache
 from tryon.render.target import Box
 from tryon.render.uniforms import set_uniform
 from tryon.segmentation.hair_matte import FaceMatte
+from tryon.tracking.geometry import FaceGeometry
 
-__all__ = ["Dye", "HairDye", "head_down_axis"]
+__all__ = ["Dye", "DyeAxis", "HairDye", "dye_axis", "head_down_axis"]
 
 #: The shader's ``STYLE`` define of each style.
 _STYLES: dict[HairStyle, int] = {"solid": 0, "highlights": 1, "ombre": 2, "balayage": 3}
@@ -62,14 +63,23 @@ class Dye:
 
 
 @dataclass(frozen=True, slots=True)
+class DyeAxis:
+    """Where a face's dye runs: from ``origin`` (frame pixels) along ``axis`` (unit, root to
+    tip, in the image), the hair spanning ``span`` (root and tip positions along the axis,
+    pixels), with ``strand_scale`` streaks per pixel across the axis."""
+
+    origin: tuple[float, float]
+    axis: tuple[float, float]
+    span: tuple[float, float]
+    strand_scale: float
+
+
+@dataclass(frozen=True, slots=True)
 class _Draw:
     dye: Dye
     matte: FaceMatte
     texture: moderngl.Texture
-    axis: tuple[float, float]
-    origin: tuple[float, float]
-    span: tuple[float, float]
-    strand_scale: float
+    axis: DyeAxis
 
 
 def head_down_axis(rotation: NDArray[np.float64]) -> tuple[float, float]:
@@ -93,6 +103,17 @@ def _span(
     along = (fx - origin[0]) * axis[0] + (fy - origin[1]) * axis[1]
     lo, hi = np.percentile(along, (2.0, 98.0))
     return (float(lo), float(max(hi, lo + 1.0)))
+
+
+def dye_axis(face: FaceGeometry, matte: FaceMatte) -> DyeAxis:
+    """The dye's axis on ``face``: down the head from between the brows, spanned by the
+    hair of ``matte``, streaks scaled to the face's width."""
+    axis = head_down_axis(face.rotation)
+    lm = face.observation.landmarks
+    origin = np.asarray(lm[168, :2], np.float64)
+    width = float(np.ptp(lm[:, 0])) or 1.0
+    span = _span(matte, origin, np.asarray(axis))
+    return DyeAxis((float(origin[0]), float(origin[1])), axis, span, _STREAKS_PER_FACE / width)
 
 
 class HairDye:
@@ -143,22 +164,7 @@ class HairDye:
             h, w = matte.hair.shape
             tex = self._texture(len(self._draws), (w, h))
             tex.write(np.ascontiguousarray(matte.hair), viewport=(0, 0, w, h))
-            axis = head_down_axis(face.face.rotation)
-            lm = face.face.observation.landmarks
-            origin = np.asarray(lm[168, :2], np.float64)
-            width = float(np.ptp(lm[:, 0])) or 1.0
-            span = _span(matte, origin, np.asarray(axis))
-            self._draws.append(
-                _Draw(
-                    dye,
-                    matte,
-                    tex,
-                    axis,
-                    (float(origin[0]), float(origin[1])),
-                    span,
-                    _STREAKS_PER_FACE / width,
-                )
-            )
+            self._draws.append(_Draw(dye, matte, tex, dye_axis(face.face, matte)))
             boxes.append(matte.box)
         return union_box(boxes)
 
@@ -172,10 +178,10 @@ class HairDye:
                 vao = self._set(d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
                 p = vao.program
                 set_uniform(p, "u_hair_lum", d.matte.hair_luminance or 1.0)
-                set_uniform(p, "u_axis_origin", d.origin)
-                set_uniform(p, "u_axis", d.axis)
-                set_uniform(p, "u_axis_span", d.span)
-                set_uniform(p, "u_strand_scale", d.strand_scale)
+                set_uniform(p, "u_axis_origin", d.axis.origin)
+                set_uniform(p, "u_axis", d.axis.axis)
+                set_uniform(p, "u_axis_span", d.axis.span)
+                set_uniform(p, "u_strand_scale", d.axis.strand_scale)
                 set_uniform(p, "u_swatch", 0.0)
                 for sx, sy, sw, sh in d.matte.spans:  # only where there is hair
                     fbo.scissor = (sx - bx, sy - by, sw, sh)
