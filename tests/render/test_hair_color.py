@@ -1,7 +1,8 @@
 """Hair colour on real faces (several skin tones): hair pixels change, the face and the
 background stay within 2 levels, intensity 0 gives the input back byte for byte, every
-style draws, and draws its formula (float64, exact sRGB curves) within one level. Uses the best matte here (BiSeNet when torch and the checkpoint are installed,
-else the selfie fallback; both must pass)."""
+style draws, and draws its formula (float64, exact sRGB curves) within one level. Uses the
+best matte here (BiSeNet when torch and the checkpoint are installed, else the selfie
+fallback; both must pass)."""
 
 from __future__ import annotations
 
@@ -117,33 +118,6 @@ def test_styles_draw_root_and_tip_differently(
     assert np.percentile(warmth, 90) > 8, f"{product}: no second colour drawn"
 
 
-@pytest.mark.slow
-def test_fallback_engine_recolours_and_says_so(
-    gl_ctx: moderngl.Context,
-    frames: dict[str, tuple[str, NDArray[np.uint8]]],
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """With the checkpoint path pointing at nothing, the engine uses the selfie fallback,
-    logs that it does, and still recolours the hair (the face is left alone)."""
-    tag, frame = frames[PHOTOS[0]]
-    caplog.set_level(logging.INFO, logger="tryon.segmentation.hair_matte")
-    options = EngineOptions(hair_model=tmp_path / "missing.pth")
-    with Renderer(gl_ctx) as renderer, Engine(options, renderer=renderer) as engine:
-        out = engine.process(frame, Look.of("hair-electric-blue"))
-        matte = _matte(engine, frame)
-        face = _lower_face(frame, engine)
-    assert "hair matte: selfie fallback (no checkpoint at" in caplog.text
-    x, y, w, h = matte.box
-    hair = np.zeros(frame.shape[:2], bool)
-    hair[y : y + h, x : x + w] = matte.in_box() > 0.8
-    assert hair.sum() > 500, f"{tag}: the fallback found almost no hair"
-    shift = out[..., 2].astype(int) - out[..., 0] - (frame[..., 2].astype(int) - frame[..., 0])
-    assert float(np.median(shift[hair])) > 20, f"{tag}: hair not recoloured by the fallback"
-    diff = np.abs(out.astype(np.int16) - frame.astype(np.int16)).max(axis=2)
-    assert np.percentile(diff[face], 99) <= 2, f"{tag}: the fallback changed the face"
-
-
 def _dye_reference(
     frame: NDArray[np.uint8],
     xs: NDArray[np.intp],
@@ -239,3 +213,30 @@ def test_every_style_draws_its_formula_within_one_level(
         f"{diff.max():.0f} levels, e.g. at {(xs[worst], ys[worst])}: drew "
         f"{out[ys[worst], xs[worst]]}, formula {np.round(want[worst])}"
     )
+
+
+@pytest.mark.slow
+def test_fallback_engine_recolours_and_says_so(
+    gl_ctx: moderngl.Context,
+    frames: dict[str, tuple[str, NDArray[np.uint8]]],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With the checkpoint path pointing at nothing, the engine uses the selfie fallback,
+    logs that it does, and still recolours the hair (the face is left alone)."""
+    tag, frame = frames[PHOTOS[0]]
+    caplog.set_level(logging.INFO, logger="tryon.segmentation.hair_matte")
+    options = EngineOptions(hair_model=tmp_path / "missing.pth")
+    with Renderer(gl_ctx) as renderer, Engine(options, renderer=renderer) as engine:
+        out = engine.process(frame, Look.of("hair-electric-blue"))
+        matte = _matte(engine, frame)
+        face = _lower_face(frame, engine)
+    assert "hair matte: selfie fallback (no checkpoint at" in caplog.text
+    x, y, w, h = matte.box
+    hair = np.zeros(frame.shape[:2], bool)
+    hair[y : y + h, x : x + w] = matte.in_box() > 0.8
+    assert hair.sum() > 500, f"{tag}: the fallback found almost no hair"
+    shift = out[..., 2].astype(int) - out[..., 0] - (frame[..., 2].astype(int) - frame[..., 0])
+    assert float(np.median(shift[hair])) > 20, f"{tag}: hair not recoloured by the fallback"
+    diff = np.abs(out.astype(np.int16) - frame.astype(np.int16)).max(axis=2)
+    assert np.percentile(diff[face], 99) <= 2, f"{tag}: the fallback changed the face"
