@@ -5,7 +5,8 @@
 // wearer's own hair outside a hairstyle, read as the style's hair in shadow) the mean
 // brightness is u_shade of the dye's, and never above the hair's own. Styles: 0 solid,
 // 1 highlights (streaks of the second colour), 2 ombre (root colour fading to the tip colour
-// along the head's vertical axis), 3 balayage (an ombre painted in streaks). Writes alpha 0
+// along the head's vertical axis), 3 balayage (an ombre painted in streaks), chosen by the
+// STYLE define (one program per style: only streak styles pay for the noise). Writes alpha 0
 // (coverage of products: the FXAA pass leaves these pixels alone; thumbnails draw the dye
 // opaque); discards where there is no hair.
 uniform sampler2D u_frame;
@@ -16,7 +17,6 @@ uniform float u_matte_scale;   // matte texels per frame pixel
 uniform vec2 u_matte_size;     // the matte's texels in use (the texture may be larger)
 uniform vec3 u_root;           // linear RGB
 uniform vec3 u_tip;            // linear RGB
-uniform int u_style;
 uniform float u_blend;
 uniform float u_intensity;
 #ifdef SHADE
@@ -30,19 +30,16 @@ uniform float u_strand_scale;  // streaks per pixel across the axis
 uniform float u_swatch;        // 1 on thumbnails: the dye itself, opaque (alpha 1)
 out vec4 f_color;
 
-vec3 to_linear(vec3 c) {
-    return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c));
-}
-vec3 to_srgb(vec3 c) {
-    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
-}
+#include "srgb_fast.glsl"
 float lum(vec3 c) { return dot(c, vec3(0.2126, 0.7152, 0.0722)); }
+#if STYLE == 1 || STYLE == 3
 float hash(float n) { return fract(sin(n * 127.1) * 43758.5453); }
 float noise(float x) {
     float i = floor(x);
     float f = fract(x);
     return mix(hash(i), hash(i + 1.0), f * f * (3.0 - 2.0 * f));
 }
+#endif
 
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy) + u_offset;
@@ -52,16 +49,25 @@ void main() {
     float a = texture(u_matte, uv).r * u_intensity;
     if (a <= 0.0) discard;
     vec3 src = texelFetch(u_frame, p, 0).rgb;
+#if STYLE == 0
+    vec3 dye = u_root;
+#else
     vec2 d = vec2(p) + 0.5 - u_axis_origin;
     float t = clamp((dot(d, u_axis) - u_axis_span.x) / max(u_axis_span.y - u_axis_span.x, 1.0), 0.0, 1.0);
+#if STYLE == 1 || STYLE == 3
     float across = dot(d, vec2(-u_axis.y, u_axis.x)) * u_strand_scale + 0.8 * sin(t * 4.0);
     float coverage = 0.15 + 0.5 * u_blend;
     float streak = smoothstep(1.0 - coverage - 0.12, 1.0 - coverage + 0.12, noise(across));
-    float w = 0.0;
-    if (u_style == 1) w = streak;
-    else if (u_style == 2) w = smoothstep(u_blend - 0.3, u_blend + 0.3, t);
-    else if (u_style == 3) w = max(streak, 0.4) * smoothstep(u_blend - 0.35, u_blend + 0.35, t);
+#endif
+#if STYLE == 1
+    float w = streak;
+#elif STYLE == 2
+    float w = smoothstep(u_blend - 0.3, u_blend + 0.3, t);
+#else
+    float w = max(streak, 0.4) * smoothstep(u_blend - 0.35, u_blend + 0.35, t);
+#endif
     vec3 dye = mix(u_root, u_tip, w);
+#endif
     float dye_lum = max(lum(dye), 1e-4);
     vec3 lin = to_linear(src);
 #ifdef SHADE

@@ -1,7 +1,8 @@
 """Hair colour on real faces (several skin tones): hair pixels change, the face and the
-background stay within 2 levels, intensity 0 gives the input back byte for byte, and every
-style draws. Uses the best matte here (BiSeNet when torch and the checkpoint are installed,
-else the selfie fallback; both must pass)."""
+background stay within 2 levels, intensity 0 gives the input back byte for byte, every
+style draws, and draws its formula (float64, exact sRGB curves) within one level. Uses the
+best matte here (BiSeNet when torch and the checkpoint are installed, else the selfie
+fallback; both must pass)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ from numpy.typing import NDArray
 
 from tests.headshot.helpers import SINGLE_FACES
 from tests.render.hair_helpers import lower_face, webcam_frame
+from tests.render.test_srgb_fast import exact_linear, exact_srgb
+from tryon.catalog.catalog import Catalog
+from tryon.catalog.hair_color import HairColorProduct
 from tryon.catalog.look import Look, LookItem
 from tryon.engine import Engine, EngineOptions
+from tryon.render.hair_color_pass import wear_hair_color
+from tryon.render.hair_dye import Dye, DyeAxis, dye_axis
 from tryon.render.renderer import Renderer
 from tryon.segmentation.hair_matte import FaceMatte
 
@@ -110,6 +116,103 @@ def test_styles_draw_root_and_tip_differently(
     # Warm second colours (caramel, orange, sand) raise red over blue on part of the hair.
     warmth = (region[:, 0] - region[:, 2]) - (source[:, 0] - source[:, 2])
     assert np.percentile(warmth, 90) > 8, f"{product}: no second colour drawn"
+
+
+def _dye_reference(
+    frame: NDArray[np.uint8],
+    xs: NDArray[np.intp],
+    ys: NDArray[np.intp],
+    dye: Dye,
+    axis: DyeAxis,
+    hair_lum: float,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """The hair colour's formula in float64 with the exact sRGB curves, at frame pixels
+    ``(xs, ys)`` where the matte is whole (alpha = intensity = 1): sRGB levels (0..255), and
+    where they are steady: off the streaks' edges, where the GPU's float32 noise may land a
+    hundredth away and the streak's steep edge turns that into levels."""
+    src = frame[ys, xs].astype(np.float64) / 255.0
+    lin = exact_linear(src)
+    d = np.stack([xs + 0.5 - axis.origin[0], ys + 0.5 - axis.origin[1]], axis=1)
+    ax = np.array(axis.axis)
+    t = np.clip((d @ ax - axis.span[0]) / max(axis.span[1] - axis.span[0], 1.0), 0.0, 1.0)
+
+    def smoothstep(e0: float, e1: float, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        u = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+        return u * u * (3.0 - 2.0 * u)
+
+    def hash_(n: NDArray[np.float64]) -> NDArray[np.float64]:
+        # As the GPU: float32 product, then sin and the scaled fraction.
+        arg = (n.astype(np.float32) * np.float32(127.1)).astype(np.float64)
+        return np.mod(np.sin(arg) * 43758.5453, 1.0)
+
+    across = d @ np.array([-ax[1], ax[0]]) * axis.strand_scale + 0.8 * np.sin(t * 4.0)
+    i, f = np.floor(across), across - np.floor(across)
+    noise = hash_(i) + (hash_(i + 1.0) - hash_(i)) * f * f * (3.0 - 2.0 * f)
+    coverage = 0.15 + 0.5 * dye.blend
+    streak = smoothstep(1.0 - coverage - 0.12, 1.0 - coverage + 0.12, noise)
+    steady = np.abs(noise - (1.0 - coverage)) > 0.12 + 0.02
+    if dye.style in ("solid", "ombre"):
+        steady[:] = True
+    w = {
+        "solid": np.zeros_like(t),
+        "highlights": streak,
+        "ombre": smoothstep(dye.blend - 0.3, dye.blend + 0.3, t),
+        "balayage": np.maximum(streak, 0.4) * smoothstep(dye.blend - 0.35, dye.blend + 0.35, t),
+    }[dye.style]
+    dye_rgb = np.array(dye.root) + (np.array(dye.tip) - np.array(dye.root)) * w[:, None]
+    luma = np.array([0.2126, 0.7152, 0.0722])
+    dye_lum = np.maximum(dye_rgb @ luma, 1e-4)
+    gain = np.clip(dye_lum / max(hair_lum, 1e-4), 0.25, 6.0)
+    coloured = np.clip(dye_rgb / dye_lum[:, None] * (lin @ luma * gain)[:, None], 0.0, 1.0)
+    return exact_srgb(coloured) * 255.0, steady
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "product",
+    ["hair-copper-red", "hair-caramel-highlights", "hair-sunset-ombre", "hair-beach-balayage"],
+)
+def test_every_style_draws_its_formula_within_one_level(
+    engine: Engine, frames: dict[str, tuple[str, NDArray[np.uint8]]], product: str
+) -> None:
+    """The dye's shader (its style's program, sRGB curves without pow) against the formula
+    in float64 with the exact curves, on 400 hair pixels of a real face where the matte is
+    whole: every channel within one level (a wrong style, weight, gain or curve is off by
+    more)."""
+    tag, frame = frames[PHOTOS[3]]  # a close-up: the hair fills much of the frame
+    engine.reset()
+    out = engine.process(frame, Look.of(product))
+    faces = engine.last_result.faces if engine.last_result else []
+    assert faces, f"{tag}: no face found"
+    matte = _matte(engine, frame)
+    assert matte.hair_luminance is not None, f"{tag}: no hair luminance"
+    product_ = Catalog.default().get(product)
+    assert isinstance(product_, HairColorProduct)
+    dye = wear_hair_color(product_, 1.0)
+    axis = dye_axis(faces[0], matte)
+    # Pixels whose four nearest matte texels are all hair (alpha 1); 400 of them.
+    mx = (np.arange(frame.shape[1]) - matte.origin[0]) * matte.scale
+    my = (np.arange(frame.shape[0]) - matte.origin[1]) * matte.scale
+    gx, gy = np.floor(mx).astype(np.intp), np.floor(my).astype(np.intp)
+    rows, cols = matte.hair.shape
+    ok_x = (gx >= 0) & (gx + 1 < cols)
+    ok_y = (gy >= 0) & (gy + 1 < rows)
+    hair = matte.hair == 255
+    whole = hair[:-1, :-1] & hair[1:, :-1] & hair[:-1, 1:] & hair[1:, 1:]
+    ys, xs = np.nonzero(
+        ok_y[:, None] & ok_x[None, :] & whole[np.clip(gy, 0, rows - 2)][:, np.clip(gx, 0, cols - 2)]
+    )
+    want, steady = _dye_reference(frame, xs, ys, dye, axis, matte.hair_luminance)
+    assert steady.sum() > 2000, f"{tag}: only {steady.sum()} steady pixels of whole hair"
+    pick = np.random.default_rng(0).choice(np.flatnonzero(steady), 400, replace=False)
+    xs, ys, want = xs[pick], ys[pick], want[pick]
+    diff = np.abs(out[ys, xs].astype(np.float64) - np.round(want))
+    worst = int(np.argmax(diff.max(axis=1)))
+    assert diff.max() <= 1, (
+        f"{product} ({tag}): {int((diff > 1).any(axis=1).sum())} of 400 pixels off by up to "
+        f"{diff.max():.0f} levels, e.g. at {(xs[worst], ys[worst])}: drew "
+        f"{out[ys[worst], xs[worst]]}, formula {np.round(want[worst])}"
+    )
 
 
 @pytest.mark.slow

@@ -9,7 +9,8 @@ luminance relative to the hair's mean so strands, highlights and shadows stay; t
 mean brightness becomes the dye's, or, for a shading dye (``HairDye(shading=True)``), the
 dye's times its ``shade`` but never above the hair's own (hair in shadow). Ombré and
 balayage run from root to tip along the head's vertical axis (from the face pose), spanned by
-the matte itself (short and long hair alike).
+the matte itself (short and long hair alike). Each style has its own program (the shader's
+``STYLE`` define), so solid and ombré skip the streaks' noise.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from tryon.render.programs import ProgramCache
 from tryon.render.target import Box
 from tryon.render.uniforms import set_uniform
 from tryon.segmentation.hair_matte import FaceMatte
+from tryon.tracking.geometry import FaceGeometry
 
-__all__ = ["Dye", "HairDye", "head_down_axis"]
+__all__ = ["Dye", "DyeAxis", "HairDye", "dye_axis", "head_down_axis"]
 
+#: The shader's ``STYLE`` define of each style.
 _STYLES: dict[HairStyle, int] = {"solid": 0, "highlights": 1, "ombre": 2, "balayage": 3}
 #: Matte textures grow in steps of this many pixels (not reallocated as a face moves).
 _TEXTURE_STEP = 128
@@ -60,14 +63,23 @@ class Dye:
 
 
 @dataclass(frozen=True, slots=True)
+class DyeAxis:
+    """Where a face's dye runs: from ``origin`` (frame pixels) along ``axis`` (unit, root to
+    tip, in the image), the hair spanning ``span`` (root and tip positions along the axis,
+    pixels), with ``strand_scale`` streaks per pixel across the axis."""
+
+    origin: tuple[float, float]
+    axis: tuple[float, float]
+    span: tuple[float, float]
+    strand_scale: float
+
+
+@dataclass(frozen=True, slots=True)
 class _Draw:
     dye: Dye
     matte: FaceMatte
     texture: moderngl.Texture
-    axis: tuple[float, float]
-    origin: tuple[float, float]
-    span: tuple[float, float]
-    strand_scale: float
+    axis: DyeAxis
 
 
 def head_down_axis(rotation: NDArray[np.float64]) -> tuple[float, float]:
@@ -93,17 +105,34 @@ def _span(
     return (float(lo), float(max(hi, lo + 1.0)))
 
 
+def dye_axis(face: FaceGeometry, matte: FaceMatte) -> DyeAxis:
+    """The dye's axis on ``face``: down the head from between the brows, spanned by the
+    hair of ``matte``, streaks scaled to the face's width."""
+    axis = head_down_axis(face.rotation)
+    lm = face.observation.landmarks
+    origin = np.asarray(lm[168, :2], np.float64)
+    width = float(np.ptp(lm[:, 0])) or 1.0
+    span = _span(matte, origin, np.asarray(axis))
+    return DyeAxis((float(origin[0]), float(origin[1])), axis, span, _STREAKS_PER_FACE / width)
+
+
 class HairDye:
     """Draws one dye per face over its hair matte, on the face image (GL objects made once:
-    the program from the cache, a vertex array, matte textures grown as needed).
+    a program per style from the cache and a vertex array for each, matte textures grown as
+    needed).
     ``shading``: darken the hair to each dye's ``shade`` (never brighten it)."""
 
     def __init__(
         self, ctx: moderngl.Context, programs: ProgramCache, shading: bool = False
     ) -> None:
         self.ctx = ctx
-        self.program = programs.get("fullscreen", "hair_color", {"SHADE": shading})
-        self.vao = ctx.vertex_array(self.program, [])
+        self._vaos = {
+            style: ctx.vertex_array(
+                programs.get("fullscreen", "hair_color", {"SHADE": shading, "STYLE": number}),
+                [],
+            )
+            for style, number in _STYLES.items()
+        }
         self._textures: list[moderngl.Texture] = []
         self._draws: list[_Draw] = []
 
@@ -135,22 +164,7 @@ class HairDye:
             h, w = matte.hair.shape
             tex = self._texture(len(self._draws), (w, h))
             tex.write(np.ascontiguousarray(matte.hair), viewport=(0, 0, w, h))
-            axis = head_down_axis(face.face.rotation)
-            lm = face.face.observation.landmarks
-            origin = np.asarray(lm[168, :2], np.float64)
-            width = float(np.ptp(lm[:, 0])) or 1.0
-            span = _span(matte, origin, np.asarray(axis))
-            self._draws.append(
-                _Draw(
-                    dye,
-                    matte,
-                    tex,
-                    axis,
-                    (float(origin[0]), float(origin[1])),
-                    span,
-                    _STREAKS_PER_FACE / width,
-                )
-            )
+            self._draws.append(_Draw(dye, matte, tex, dye_axis(face.face, matte)))
             boxes.append(matte.box)
         return union_box(boxes)
 
@@ -161,16 +175,17 @@ class HairDye:
         try:
             for d in self._draws:
                 rows, cols = d.matte.hair.shape
-                self._set(d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
-                set_uniform(self.program, "u_hair_lum", d.matte.hair_luminance or 1.0)
-                set_uniform(self.program, "u_axis_origin", d.origin)
-                set_uniform(self.program, "u_axis", d.axis)
-                set_uniform(self.program, "u_axis_span", d.span)
-                set_uniform(self.program, "u_strand_scale", d.strand_scale)
-                set_uniform(self.program, "u_swatch", 0.0)
+                vao = self._set(d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
+                p = vao.program
+                set_uniform(p, "u_hair_lum", d.matte.hair_luminance or 1.0)
+                set_uniform(p, "u_axis_origin", d.axis.origin)
+                set_uniform(p, "u_axis", d.axis.axis)
+                set_uniform(p, "u_axis_span", d.axis.span)
+                set_uniform(p, "u_strand_scale", d.axis.strand_scale)
+                set_uniform(p, "u_swatch", 0.0)
                 for sx, sy, sw, sh in d.matte.spans:  # only where there is hair
                     fbo.scissor = (sx - bx, sy - by, sw, sh)
-                    self.vao.render(moderngl.TRIANGLES, vertices=3)
+                    vao.render(moderngl.TRIANGLES, vertices=3)
         finally:
             fbo.scissor = (0, 0, bw, bh)
 
@@ -179,13 +194,14 @@ class HairDye:
         _, _, w, h = dc.box
         tex = self._texture(len(self._draws), (w, h))
         tex.write(np.full((h, w), 255, np.uint8), viewport=(0, 0, w, h))
-        self._set(dye, tex, dc, (0.0, 0.0), 1.0, (w, h))
-        set_uniform(self.program, "u_axis_origin", (0.0, 0.0))
-        set_uniform(self.program, "u_axis", (0.0, 1.0))
-        set_uniform(self.program, "u_axis_span", (0.0, float(h)))
-        set_uniform(self.program, "u_strand_scale", _STREAKS_PER_FACE / w)
-        set_uniform(self.program, "u_swatch", 1.0)
-        self.vao.render(moderngl.TRIANGLES, vertices=3)
+        vao = self._set(dye, tex, dc, (0.0, 0.0), 1.0, (w, h))
+        p = vao.program
+        set_uniform(p, "u_axis_origin", (0.0, 0.0))
+        set_uniform(p, "u_axis", (0.0, 1.0))
+        set_uniform(p, "u_axis_span", (0.0, float(h)))
+        set_uniform(p, "u_strand_scale", _STREAKS_PER_FACE / w)
+        set_uniform(p, "u_swatch", 1.0)
+        vao.render(moderngl.TRIANGLES, vertices=3)
 
     def _set(
         self,
@@ -195,12 +211,15 @@ class HairDye:
         origin: tuple[float, float],
         scale: float,
         size: tuple[int, int],
-    ) -> None:
+    ) -> moderngl.VertexArray:
+        """Bind the frame and ``texture`` and set the uniforms common to drawing and swatches
+        on the program of ``dye``'s style; its vertex array."""
         if dc.frame.texture is None:
             raise RuntimeError("HairDye.draw() before the frame was uploaded")
         dc.frame.texture.use(0)
         texture.use(_MATTE_UNIT)
-        p = self.program
+        vao = self._vaos[dye.style]
+        p = vao.program
         set_uniform(p, "u_frame", 0)
         set_uniform(p, "u_offset", dc.box[:2])
         set_uniform(p, "u_matte", _MATTE_UNIT)
@@ -209,16 +228,17 @@ class HairDye:
         set_uniform(p, "u_matte_size", (float(size[0]), float(size[1])))
         set_uniform(p, "u_root", dye.root)
         set_uniform(p, "u_tip", dye.tip)
-        set_uniform(p, "u_style", _STYLES[dye.style])
         set_uniform(p, "u_blend", dye.blend)
         set_uniform(p, "u_intensity", dye.intensity)
         set_uniform(p, "u_shade", dye.shade)
+        return vao
 
     def objects(self) -> tuple[object, ...]:
-        return (self.vao, *self._textures)
+        return (*self._vaos.values(), *self._textures)
 
     def release(self) -> None:
-        self.vao.release()
+        for vao in self._vaos.values():
+            vao.release()
         for tex in self._textures:
             tex.release()
         self._textures.clear()
