@@ -124,14 +124,12 @@ def observation_from_landmarks(
     a = [pair[0] for pair in IRIS_HORIZONTAL]
     b = [pair[1] for pair in IRIS_HORIZONTAL]
     diameters = np.linalg.norm(lm[a, :2] - lm[b, :2], axis=1).astype(np.float32)
-    x0, y0 = lm[:, :2].min(axis=0)
-    x1, y1 = lm[:, :2].max(axis=0)
     return FaceObservation(
         landmarks=lm,
         iris_centers=centers,
         iris_diameters_px=diameters,
         presence=float(presence),
-        bbox=(float(x0), float(y0), float(x1), float(y1)),
+        bbox=_bounds(lm),
         image_size=image_size,
         timestamp_ms=int(timestamp_ms),
         index=index,
@@ -194,6 +192,13 @@ def _serialized_faces(graph: Any, image: NDArray[np.uint8]) -> list[bytes]:
     if out is None or out.is_empty():
         return []
     return list(_packet_getter._get_serialized_proto_list(out))
+
+
+def _bounds(lm: NDArray[np.float32]) -> Box:
+    """``(x0, y0, x1, y1)`` of landmarks' x and y (column by column: numpy's min over the
+    first axis of an ``(N, 2)`` slice is several times slower)."""
+    x, y = lm[:, 0], lm[:, 1]
+    return (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
 
 
 def _overlap(a: Box, b: Box) -> float:
@@ -276,14 +281,15 @@ class MediaPipeFaceTracker:
         faces = [(lm, 1.0) for lm in found]
         from_crops = 0
         if o.find_small_faces and len(faces) < o.max_faces:
-            extra = self._find_small_faces(image, [self._box(lm) for lm, _ in faces])
+            extra = self._find_small_faces(image, [_bounds(lm) for lm, _ in faces])
             faces.extend(extra)
             from_crops = len(extra)
         else:
             self._crop_boxes = []
 
-        faces.sort(key=lambda f: -self._area(self._box(f[0])))
-        faces = faces[: o.max_faces]
+        if len(faces) > 1:
+            faces.sort(key=lambda f: -self._area(_bounds(f[0])))
+            faces = faces[: o.max_faces]
         observations = tuple(
             observation_from_landmarks(lm, (w, h), timestamp_ms, score, index=i)
             for i, (lm, score) in enumerate(faces)
@@ -304,12 +310,6 @@ class MediaPipeFaceTracker:
         self.close()
 
     # -- internals -------------------------------------------------------------------------
-
-    @staticmethod
-    def _box(lm: NDArray[np.float32]) -> Box:
-        x0, y0 = lm[:, :2].min(axis=0)
-        x1, y1 = lm[:, :2].max(axis=0)
-        return (float(x0), float(y0), float(x1), float(y1))
 
     @staticmethod
     def _area(box: Box) -> float:
@@ -387,11 +387,11 @@ class MediaPipeFaceTracker:
             lm = self._mesh_on_crop(image, _Crop.around(box, w, h))
             if lm is None:
                 continue
-            lm_box = self._box(lm)
+            lm_box = _bounds(lm)
             if _is_new(lm_box, boxes):
                 found.append((lm, 1.0))
                 boxes.append(lm_box)
-        self._crop_boxes = [self._box(lm) for lm, _ in found]
+        self._crop_boxes = [_bounds(lm) for lm, _ in found]
         return found
 
     def _mesh_on_crop(self, image: NDArray[np.uint8], crop: _Crop) -> NDArray[np.float32] | None:
