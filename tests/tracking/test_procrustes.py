@@ -42,8 +42,22 @@ def test_never_returns_a_reflection() -> None:
     assert np.linalg.det(fit.rotation) == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("mirror", [1.0, -1.0], ids=["rotation", "reflection"])
+def test_no_weights_are_equal_weights_bit_for_bit(mirror: float) -> None:
+    rng = np.random.default_rng(4)
+    src = rng.normal(size=(28, 3))
+    dst = 1.3 * src * np.array([mirror, 1.0, 1.0]) + rng.normal(scale=0.01, size=(28, 3))
+    unweighted = weighted_umeyama(src, dst)
+    weighted = weighted_umeyama(src, dst, np.ones(28))
+    assert unweighted.rotation.tobytes() == weighted.rotation.tobytes()
+    assert unweighted.translation.tobytes() == weighted.translation.tobytes()
+    assert (unweighted.scale, unweighted.rms) == (weighted.scale, weighted.rms)
+
+
 def test_bad_input_is_named() -> None:
     with pytest.raises(ValueError, match=r"got \(4, 2\) and \(4, 2\)"):
         weighted_umeyama(np.zeros((4, 2)), np.zeros((4, 2)))
     with pytest.raises(ValueError, match="non-negative weights"):
         weighted_umeyama(np.zeros((4, 3)), np.zeros((4, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match=r"expected \(0,\) non-negative weights"):
+        weighted_umeyama(np.zeros((0, 3)), np.zeros((0, 3)))  # no points: no weights to sum

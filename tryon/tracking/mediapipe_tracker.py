@@ -35,6 +35,8 @@ from typing import Any, Literal
 
 import mediapipe as mp
 import numpy as np
+from mediapipe.framework.formats import landmark_pb2
+from mediapipe.python._framework_bindings import _packet_getter
 from numpy.typing import NDArray
 
 from tryon.frames import validate_frame
@@ -122,25 +124,81 @@ def observation_from_landmarks(
     a = [pair[0] for pair in IRIS_HORIZONTAL]
     b = [pair[1] for pair in IRIS_HORIZONTAL]
     diameters = np.linalg.norm(lm[a, :2] - lm[b, :2], axis=1).astype(np.float32)
-    x0, y0 = lm[:, :2].min(axis=0)
-    x1, y1 = lm[:, :2].max(axis=0)
     return FaceObservation(
         landmarks=lm,
         iris_centers=centers,
         iris_diameters_px=diameters,
         presence=float(presence),
-        bbox=(float(x0), float(y0), float(x1), float(y1)),
+        bbox=_bounds(lm),
         image_size=image_size,
         timestamp_ms=int(timestamp_ms),
         index=index,
     )
 
 
-def _to_pixels(face_landmarks: Any, width: int, height: int) -> NDArray[np.float32]:
-    """MediaPipe normalised landmarks to ``(478, 3)`` pixels (z on the x scale)."""
-    arr = np.array([(p.x, p.y, p.z) for p in face_landmarks.landmark], dtype=np.float32)
+#: A serialized ``NormalizedLandmark`` holding x, y and z only: field 1 of the list (tag
+#: 0x0a, 15 bytes), then tags 0x0d, 0x15, 0x1d each before a little-endian float32.
+_LANDMARK_BYTES = 17
+_LANDMARK_TAGS = {0: 0x0A, 1: 0x0F, 2: 0x0D, 7: 0x15, 12: 0x1D}
+
+
+def _decode_landmarks(serialized: bytes) -> NDArray[np.float32] | None:
+    """x, y, z ``(N, 3)`` of a serialized ``NormalizedLandmarkList`` read straight from its
+    bytes, or None when they are not laid out as `_LANDMARK_BYTES` records of x, y and z (a
+    coordinate of exactly 0 is left out, visibility or presence added)."""
+    if not serialized or len(serialized) % _LANDMARK_BYTES:
+        return None
+    records = np.frombuffer(serialized, dtype=np.uint8).reshape(-1, _LANDMARK_BYTES)
+    for offset, tag in _LANDMARK_TAGS.items():
+        if not np.all(records[:, offset] == tag):
+            return None
+    xyz: NDArray[np.float32] = np.ndarray(
+        (len(records), 3),
+        dtype="<f4",
+        buffer=serialized,
+        offset=3,
+        strides=(_LANDMARK_BYTES, 5),
+    )
+    return xyz.astype(np.float32)
+
+
+def _parse_landmarks(serialized: bytes) -> NDArray[np.float32]:
+    """x, y, z ``(N, 3)`` of a serialized ``NormalizedLandmarkList`` through protobuf."""
+    landmarks = landmark_pb2.NormalizedLandmarkList.FromString(serialized).landmark
+    return np.array([(p.x, p.y, p.z) for p in landmarks], dtype=np.float32).reshape(-1, 3)
+
+
+def _to_pixels(serialized: bytes, width: int, height: int) -> NDArray[np.float32]:
+    """A face's serialized MediaPipe normalised landmarks to ``(478, 3)`` pixels (z on the
+    x scale)."""
+    arr = _decode_landmarks(serialized)
+    if arr is None:
+        arr = _parse_landmarks(serialized)
     arr *= np.array([width, height, width], dtype=np.float32)
     return arr
+
+
+def _serialized_faces(graph: Any, image: NDArray[np.uint8]) -> list[bytes]:
+    """Run a legacy-solutions face mesh ``graph`` on ``image``: each face's landmarks,
+    serialized. What ``graph.process`` does, without the namedtuple class it builds and
+    the protobuf objects it parses on every call."""
+    graph._graph_outputs.clear()
+    ((stream, data_type),) = graph._input_stream_type_info.items()
+    graph._simulated_timestamp += 33333
+    packet = graph._make_packet(data_type, image).at(graph._simulated_timestamp)
+    graph._graph.add_packet_to_input_stream(stream=stream, packet=packet)
+    graph._graph.wait_until_idle()
+    out = graph._graph_outputs.get("multi_face_landmarks")
+    if out is None or out.is_empty():
+        return []
+    return list(_packet_getter._get_serialized_proto_list(out))
+
+
+def _bounds(lm: NDArray[np.float32]) -> Box:
+    """``(x0, y0, x1, y1)`` of landmarks' x and y (column by column: numpy's min over the
+    first axis of an ``(N, 2)`` slice is several times slower)."""
+    x, y = lm[:, 0], lm[:, 1]
+    return (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
 
 
 def _overlap(a: Box, b: Box) -> float:
@@ -223,14 +281,15 @@ class MediaPipeFaceTracker:
         faces = [(lm, 1.0) for lm in found]
         from_crops = 0
         if o.find_small_faces and len(faces) < o.max_faces:
-            extra = self._find_small_faces(image, [self._box(lm) for lm, _ in faces])
+            extra = self._find_small_faces(image, [_bounds(lm) for lm, _ in faces])
             faces.extend(extra)
             from_crops = len(extra)
         else:
             self._crop_boxes = []
 
-        faces.sort(key=lambda f: -self._area(self._box(f[0])))
-        faces = faces[: o.max_faces]
+        if len(faces) > 1:
+            faces.sort(key=lambda f: -self._area(_bounds(f[0])))
+            faces = faces[: o.max_faces]
         observations = tuple(
             observation_from_landmarks(lm, (w, h), timestamp_ms, score, index=i)
             for i, (lm, score) in enumerate(faces)
@@ -253,12 +312,6 @@ class MediaPipeFaceTracker:
     # -- internals -------------------------------------------------------------------------
 
     @staticmethod
-    def _box(lm: NDArray[np.float32]) -> Box:
-        x0, y0 = lm[:, :2].min(axis=0)
-        x1, y1 = lm[:, :2].max(axis=0)
-        return (float(x0), float(y0), float(x1), float(y1))
-
-    @staticmethod
     def _area(box: Box) -> float:
         return (box[2] - box[0]) * (box[3] - box[1])
 
@@ -278,20 +331,20 @@ class MediaPipeFaceTracker:
 
     def _process(
         self, kind: _Graph, image: NDArray[np.uint8], timestamp_ms: int | None = None
-    ) -> Any:
-        """Run graph ``kind`` on ``image`` (made on first use); until it has found something
+    ) -> list[Any]:
+        """Run graph ``kind`` on ``image`` (made on first use): what it found (serialized
+        landmark lists of a mesh, detections of the detector). Until it has found something
         once, MediaPipe's start-up lines are kept off stderr."""
         if kind in self._settled:
             return self._call(kind, image, timestamp_ms)
         with quiet_native_startup():
-            result = self._call(kind, image, timestamp_ms)
+            found = self._call(kind, image, timestamp_ms)
         calls = self._quiet_calls[kind] = self._quiet_calls.get(kind, 0) + 1
-        found = getattr(result, "multi_face_landmarks", None) or getattr(result, "detections", None)
         if found or calls >= QUIET_CALLS:
             self._settled.add(kind)
-        return result
+        return found
 
-    def _call(self, kind: _Graph, image: NDArray[np.uint8], timestamp_ms: int | None) -> Any:
+    def _call(self, kind: _Graph, image: NDArray[np.uint8], timestamp_ms: int | None) -> list[Any]:
         graph = self._graphs.get(kind)
         if graph is None:
             graph = self._graphs[kind] = self._make_graph(kind)
@@ -299,14 +352,16 @@ class MediaPipeFaceTracker:
             # The legacy solutions API stamps packets itself (+33.333 ms per call); feed it the
             # frame's real time instead so its landmark smoothing sees real motion.
             graph._simulated_timestamp = timestamp_ms * 1000 - 33333
-        return graph.process(image)
+        if kind == "detector":
+            return list(graph.process(image).detections or [])
+        return _serialized_faces(graph, image)
 
     def _run_mesh(
         self, kind: _Graph, image: NDArray[np.uint8], timestamp_ms: int | None
     ) -> list[NDArray[np.float32]]:
-        result = self._process(kind, image, timestamp_ms)
+        faces = self._process(kind, image, timestamp_ms)
         h, w = image.shape[:2]
-        return [_to_pixels(f, w, h) for f in (result.multi_face_landmarks or [])]
+        return [_to_pixels(f, w, h) for f in faces]
 
     def _find_small_faces(
         self, image: NDArray[np.uint8], known: list[Box]
@@ -332,11 +387,11 @@ class MediaPipeFaceTracker:
             lm = self._mesh_on_crop(image, _Crop.around(box, w, h))
             if lm is None:
                 continue
-            lm_box = self._box(lm)
+            lm_box = _bounds(lm)
             if _is_new(lm_box, boxes):
                 found.append((lm, 1.0))
                 boxes.append(lm_box)
-        self._crop_boxes = [self._box(lm) for lm, _ in found]
+        self._crop_boxes = [_bounds(lm) for lm, _ in found]
         return found
 
     def _mesh_on_crop(self, image: NDArray[np.uint8], crop: _Crop) -> NDArray[np.float32] | None:
@@ -367,8 +422,7 @@ class MediaPipeFaceTracker:
             patch = (
                 image if (x1 - x0, y1 - y0) == (w, h) else np.ascontiguousarray(image[y0:y1, x0:x1])
             )
-            result = self._process("detector", patch)
-            for det in result.detections or []:
+            for det in self._process("detector", patch):
                 rb = det.location_data.relative_bounding_box
                 pw, ph = x1 - x0, y1 - y0
                 box = (

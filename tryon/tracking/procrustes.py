@@ -45,12 +45,7 @@ def weighted_umeyama(
         raise ValueError(
             f"expected two (N, 3) point sets of one shape, got {s.shape} and {d.shape}"
         )
-    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=np.float64)
-    if w.shape != (len(s),) or np.any(w < 0) or w.sum() <= 0:
-        raise ValueError(
-            f"expected ({len(s)},) non-negative weights with a positive sum, got shape {w.shape}"
-        )
-    w = w / w.sum()
+    w = _normalized_weights(weights, len(s))
     mu_s = w @ s
     mu_d = w @ d
     sc = s - mu_s
@@ -58,7 +53,7 @@ def weighted_umeyama(
     cov = (dc * w[:, None]).T @ sc
     u, sv, vt = np.linalg.svd(cov)
     flip = np.ones(3)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+    if np.linalg.det(u @ vt) < 0:  # u and vt are orthogonal: det is +1 or -1
         flip[2] = -1.0
     rotation = (u * flip) @ vt
     var_s = float(w @ np.einsum("ij,ij->i", sc, sc))
@@ -67,3 +62,18 @@ def weighted_umeyama(
     residual = scale * sc @ rotation.T - dc
     rms = float(np.sqrt(w @ np.einsum("ij,ij->i", residual, residual)))
     return Similarity(rotation, translation, scale, rms)
+
+
+def _normalized_weights(
+    weights: NDArray[np.floating[Any]] | None, count: int
+) -> NDArray[np.float64]:
+    """``(count,)`` weights summing to 1: uniform when None (the common case, unchecked)."""
+    if weights is None and count > 0:
+        return np.full(count, 1.0 / count)
+    w = np.ones(count) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (count,) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError(
+            f"expected ({count},) non-negative weights with a positive sum, got shape {w.shape}"
+        )
+    out: NDArray[np.float64] = w / w.sum()
+    return out
