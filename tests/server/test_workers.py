@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -283,6 +284,16 @@ def test_stopping_a_pool_ends_its_workers_and_their_reader_threads() -> None:
 def test_bad_pool_sizes_are_named() -> None:
     with pytest.raises(ValueError, match="at least 1 worker, got 0"):
         EnginePool(0, Catalog.default().root)
+
+
+def test_a_worker_that_dies_starting_is_named(tmp_path: Path) -> None:
+    """A worker that cannot start (here its catalog folder is missing) gets a clear error,
+    not the pipe's EOFError, and leaves no process or thread behind."""
+    pool = EnginePool(1, tmp_path / "missing")
+    with pytest.raises(RuntimeError, match=r"engine worker 0 did not start \(exit code 1\)"):
+        pool()
+    assert pool.stats()[0].sessions == 0 and not pool.stats()[0].alive
+    pool.close()
 
 
 def _pool_workers() -> list[int]:

@@ -251,12 +251,18 @@ class _Link:
         self.process.start()
         requests_in.close()
         replies_out.close()
-        if not self._replies.poll(_START_TIMEOUT_S):
+        try:  # poll() is also true when the worker died starting: recv() says EOF then
+            started = self._replies.poll(_START_TIMEOUT_S) and self._replies.recv() == ("ready",)
+        except EOFError:
+            started = False
+        if not started:
             self.process.kill()
             self.process.join(_STOP_TIMEOUT_S)
-            self._close_pipes()
-            raise RuntimeError(f"engine worker {index} did not start")
-        self._replies.recv()  # ("ready",); a dead start raises EOFError for the caller
+            self._requests.close()
+            self._replies.close()
+            raise RuntimeError(
+                f"engine worker {index} did not start (exit code {self.process.exitcode})"
+            )
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()  # the waiters and the broken flag
         self._waiters: dict[int, _Waiter] = {}
@@ -316,10 +322,6 @@ class _Link:
             self.process.kill()
             self.process.join(_STOP_TIMEOUT_S)
         self._reader.join(_STOP_TIMEOUT_S)
-        self._replies.close()
-
-    def _close_pipes(self) -> None:
-        self._requests.close()
         self._replies.close()
 
 
