@@ -256,9 +256,8 @@ class _Link:
         except EOFError:
             started = False
         if not started:
-            self.process.kill()
-            self.process.join(_STOP_TIMEOUT_S)
             self._requests.close()
+            self._end_process()
             self._replies.close()
             raise RuntimeError(
                 f"engine worker {index} did not start (exit code {self.process.exitcode})"
@@ -317,12 +316,16 @@ class _Link:
         has not after a while), then wait for the reader to see the end."""
         with self._send_lock:
             self._requests.close()
+        self._end_process()
+        self._reader.join(_STOP_TIMEOUT_S)
+        self._replies.close()
+
+    def _end_process(self) -> None:
+        """Wait for the process to exit (its request pipe is closed); kill it if it hangs."""
         self.process.join(_STOP_TIMEOUT_S)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(_STOP_TIMEOUT_S)
-        self._reader.join(_STOP_TIMEOUT_S)
-        self._replies.close()
 
 
 class _Worker:
