@@ -290,8 +290,12 @@ class _Link:
         try:
             with self._send_lock:
                 self._requests.send(request)
-        except (OSError, ValueError):  # the process is gone: the reader fails the waiter
+        except OSError:  # the pipe is closed: the reader fails the waiter
             pass
+        except BaseException:  # nothing was sent (pickling comes first)
+            with self._lock:
+                self._waiters.pop(key, None)
+            raise
         return waiter.wait()
 
     def _read(self) -> None:
@@ -312,12 +316,13 @@ class _Link:
             waiter.fail(self.death())
 
     def stop(self) -> None:
-        """Close the request pipe (the worker closes its engines and exits; killed if it
-        has not after a while), then wait for the reader to see the end."""
+        """Close the request pipe: the worker closes its engines and exits, and the reader
+        sees the end of the replies (the worker is killed if it has not after a while)."""
         with self._send_lock:
             self._requests.close()
-        self._end_process()
         self._reader.join(_STOP_TIMEOUT_S)
+        self._end_process()
+        self._reader.join()
         self._replies.close()
 
     def _end_process(self) -> None:
@@ -354,7 +359,7 @@ class _Worker:
                 return
             if self._link is not None:
                 self._link.stop()
-            self._link = None
+            self._link = None  # stays so if the start fails
             self._link = _Link(self.index, self._catalog_root)
             self.restarts += 1
             log.info("engine worker %d started (pid %s)", self.index, self._link.process.pid)
