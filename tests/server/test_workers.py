@@ -1,13 +1,16 @@
 """Engines in worker processes: the same frames as an engine in the server's process, sessions
-spread over the workers, and a worker that dies takes only its own sessions' engines (they
-fail cleanly; the next session gets a new worker)."""
+spread over the workers, sessions on one worker processed at the same time, and a worker that
+dies takes only its own sessions' engines (they fail cleanly; the next session gets a new
+worker)."""
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +21,7 @@ from tryon.catalog.look import Look
 from tryon.engine import Engine, EngineOptions
 from tryon.measure.measurements import MeasureOptions
 from tryon.server.metrics import Metrics
-from tryon.server.workers import EnginePool, WorkerDied
+from tryon.server.workers import EnginePool, RemoteEngine, WorkerDied
 
 pytestmark = pytest.mark.slow
 
@@ -28,6 +31,15 @@ LOOK = Look.of("classic-rectangle-black")
 @pytest.fixture(scope="module")
 def pool() -> Iterator[EnginePool]:
     pool = EnginePool(2, Catalog.default().root)
+    pool.start()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module")
+def single() -> Iterator[EnginePool]:
+    """One worker: every session's engine in the same process."""
+    pool = EnginePool(1, Catalog.default().root)
     pool.start()
     yield pool
     pool.close()
@@ -110,9 +122,178 @@ def test_a_dead_worker_fails_only_its_sessions_and_is_replaced(
         other.close()
 
 
+def _in_threads(engines: list[RemoteEngine], run: Callable[[RemoteEngine], None]) -> None:
+    """``run(engine)`` for each engine on its own thread, all at once; their errors raised."""
+    errors: list[BaseException] = []
+
+    def target(engine: RemoteEngine) -> None:
+        try:
+            run(engine)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=target, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+        assert not thread.is_alive(), "a call to the worker hangs"
+    if errors:
+        raise errors[0]
+
+
+def test_sessions_on_one_worker_are_processed_at_the_same_time(
+    single: EnginePool, astronaut: NDArray[np.uint8]
+) -> None:
+    """Each engine's ``total`` is its own process() call's time in the worker: if the worker
+    ran one call after the other, their sum could not exceed the wall time of the calls."""
+    frames = _frames(astronaut)
+    a, b = single(), single()
+    busy_ms: list[float] = []
+
+    def run(engine: RemoteEngine) -> None:
+        for i in range(12):
+            engine.process(frames[i % len(frames)], LOOK, 1000 + 33 * i)
+            result = engine.last_result
+            assert result is not None and result.drawn_box is not None  # it drew, each time
+            busy_ms.append(result.timings_ms["total"])
+
+    try:
+        assert a.worker_index == b.worker_index == 0
+        _in_threads([a, b], lambda e: e.process(frames[0], LOOK, 1))  # both engines warm
+        t0 = time.perf_counter()
+        _in_threads([a, b], run)
+        wall_ms = (time.perf_counter() - t0) * 1000.0
+        assert len(busy_ms) == 24
+        assert sum(busy_ms) > 1.2 * wall_ms, (sum(busy_ms), wall_ms)
+    finally:
+        a.close()
+        b.close()
+
+
+def _tasks(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def test_a_session_closes_while_another_on_its_worker_processes(
+    single: EnginePool, astronaut: NDArray[np.uint8]
+) -> None:
+    """The closed session's engine and thread end (the worker's thread count comes back);
+    the other session's frames go on, drawn, before, during and after."""
+    frames = _frames(astronaut)
+    stay = single()
+    stay.process(frames[0], LOOK, 1)
+    (pid,) = (s.pid for s in single.stats())
+    assert pid is not None
+    before = _tasks(pid)
+    stop = threading.Event()
+    drawn: list[bool] = []
+
+    def run(engine: RemoteEngine) -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            out = engine.process(frames[i % len(frames)], LOOK, 1 + 33 * i)
+            drawn.append(bool((out != frames[i % len(frames)]).any()))
+
+    runner = threading.Thread(target=_in_threads, args=([stay], run))
+    runner.start()
+    try:
+        for _ in range(2):
+            leaving = single()
+            leaving.process(frames[1], LOOK, 1)
+            assert _tasks(pid) > before  # its thread, and its engine's
+            seen = len(drawn)
+            leaving.close()
+            deadline = time.monotonic() + 10
+            while _tasks(pid) > before:
+                assert time.monotonic() < deadline, (before, _tasks(pid))
+                time.sleep(0.05)
+            while len(drawn) < seen + 3:  # the other session goes on
+                assert runner.is_alive() and time.monotonic() < deadline
+                time.sleep(0.01)
+    finally:
+        stop.set()
+        runner.join(60)
+        stay.close()
+    assert not runner.is_alive() and all(drawn)
+    assert [s.sessions for s in single.stats()] == [0]
+
+
+def test_a_kill_during_concurrent_calls_fails_both_sessions_and_the_worker_is_replaced(
+    single: EnginePool, astronaut: NDArray[np.uint8]
+) -> None:
+    frames = _frames(astronaut)
+    a, b = single(), single()
+    done: list[int] = []
+    died: list[str] = []
+
+    def run(engine: RemoteEngine) -> None:
+        i = 0
+        while True:
+            i += 1
+            try:
+                engine.process(frames[i % len(frames)], LOOK, 1 + 33 * i)
+            except WorkerDied as exc:
+                died.append(str(exc))
+                return
+            done.append(i)
+
+    (pid,) = (s.pid for s in single.stats())
+    assert pid is not None
+    runner = threading.Thread(target=_in_threads, args=([a, b], run))
+    runner.start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(done) < 6:  # both calling, one after the other or at once
+            assert runner.is_alive() and time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(pid, signal.SIGKILL)
+        runner.join(60)
+        assert not runner.is_alive()  # no call waits forever for a dead worker
+        assert died == ["engine worker 0 is gone (exit code -9)"] * 2
+        assert a.measurements() is None  # a dead worker's engine has no report to give
+    finally:
+        a.close()  # quiet
+        b.close()
+    fresh = single()
+    try:
+        out = fresh.process(frames[0], LOOK, 1)
+        assert (out != frames[0]).any()  # it draws again, in a new process
+        (stats,) = single.stats()
+        assert stats.alive and stats.pid != pid and stats.restarts == 1
+    finally:
+        fresh.close()
+
+
+def test_stopping_a_pool_ends_its_workers_and_their_reader_threads() -> None:
+    def readers() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.name.endswith("-replies")]
+
+    before = readers()
+    pool = EnginePool(1, Catalog.default().root)
+    pool.start()
+    (pid,) = (s.pid for s in pool.stats())
+    assert len(readers()) == len(before) + 1
+    pool.close()
+    assert readers() == before
+    assert pid is not None and not os.path.exists(f"/proc/{pid}/task")
+    assert [s.alive for s in pool.stats()] == [False]
+
+
 def test_bad_pool_sizes_are_named() -> None:
     with pytest.raises(ValueError, match="at least 1 worker, got 0"):
         EnginePool(0, Catalog.default().root)
+
+
+def test_a_worker_that_dies_starting_is_named(tmp_path: Path) -> None:
+    """A worker that cannot start (here its catalog folder is missing) gets a clear error,
+    not the pipe's EOFError, and leaves no process or thread behind."""
+    pool = EnginePool(1, tmp_path / "missing")
+    with pytest.raises(RuntimeError, match=r"engine worker 0 did not start \(exit code 1\)"):
+        pool()
+    assert pool.stats()[0].sessions == 0 and not pool.stats()[0].alive
+    pool.close()
 
 
 def _pool_workers() -> list[int]:

@@ -8,6 +8,11 @@ memory block, asks its worker over a pipe, and reads the result from the same bl
 pickling of pixels, and only the box the engine drew goes back (the rest of the result is
 the frame the session sent). :class:`RemoteEngine` is a drop-in ``FrameEngine`` for the session.
 
+Sessions on one worker run at the same time: inside the worker each session's engine lives
+on its own thread (which makes it, so its renderer's GL context is current there), and the
+worker's main thread hands it that session's requests; replies come back tagged with the
+session's key, and a reader thread in the parent hands each to the call waiting for it.
+
 A worker that dies takes only its own sessions' engines with it: their next call raises
 :class:`WorkerDied`, so each of those sessions reports ``engine-failed`` once and keeps
 sending its video unmodified. The pool starts a new process in the dead one's place for the
@@ -19,13 +24,14 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing as mp
+import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +39,9 @@ from numpy.typing import NDArray
 from tryon.catalog.look import Look
 from tryon.measure.report import MeasurementReport
 from tryon.render.target import Box
+
+if TYPE_CHECKING:
+    from tryon.engine import Engine
 
 __all__ = ["EnginePool", "RemoteEngine", "RemoteResult", "WorkerDied", "WorkerStats"]
 
@@ -79,62 +88,253 @@ def _frame_view(shm: SharedMemory, shape: tuple[int, ...], slot: int) -> NDArray
 # -- the worker process ----------------------------------------------------------------------
 
 
-def _worker_main(conn: Connection, catalog_root: str) -> None:
-    """A worker's loop: engines by session key, frames in and out through shared memory."""
+class _SessionThread:
+    """One session's engine in a worker, on its own thread: the thread makes the engine (so
+    the renderer's GL context is made and current there), processes its frames, answers
+    ``measure`` and ``close``, and ends. Sessions' native work (inference, raster, numpy)
+    overlaps; the session sends one request at a time, so the inbox holds at most one."""
+
+    def __init__(self, key: int, reply: Callable[..., None], make: Callable[[], Engine]) -> None:
+        self._key = key
+        self._reply = reply
+        self._make = make
+        self._engine: Engine | None = None
+        self._shm: SharedMemory | None = None
+        self._inbox: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=1)
+        self._thread = threading.Thread(target=self._run, name=f"tryon-engine-{key}")
+        self._thread.start()
+
+    def hand(self, request: tuple[Any, ...]) -> None:
+        try:
+            self._inbox.put_nowait(request)
+        except queue.Full:
+            self._reply(self._key, "error", f"session {self._key} already has a request waiting")
+
+    def stop(self) -> None:
+        """End the thread (closing its engine) after the request it is on, and wait."""
+        self._inbox.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while (request := self._inbox.get()) is not None:
+                op = request[0]
+                try:
+                    self._reply(self._key, *self._answer(request))
+                except Exception as exc:  # the session decides; the worker lives on
+                    self._reply(self._key, "error", f"{type(exc).__name__}: {exc}")
+                if op == "close":
+                    return
+        finally:
+            self._release()
+
+    def _answer(self, request: tuple[Any, ...]) -> tuple[Any, ...]:
+        op = request[0]
+        if op == "open":
+            self._release()  # of an open that failed half way
+            self._shm = SharedMemory(name=request[2])  # the parent creates and unlinks it
+            self._engine = self._make()
+            return ("ok",)
+        if op == "close":
+            self._release()  # answered once the engine is closed
+            return ("ok",)
+        if self._engine is None or self._shm is None:
+            return ("error", f"session {self._key} has no engine open")
+        if op == "process":
+            return ("ok", *_process(self._engine, self._shm, *request[2:]))
+        if op == "measure":
+            return ("ok", self._engine.measurements())
+        return ("error", f"unknown request {op!r}")
+
+    def _release(self) -> None:
+        engine, shm, self._engine, self._shm = self._engine, self._shm, None, None
+        try:
+            if engine is not None:
+                engine.close()
+        finally:
+            if shm is not None:
+                shm.close()
+
+
+def _process(
+    engine: Engine, shm: SharedMemory, shape: tuple[int, ...], look: Look, ts: int | None
+) -> tuple[int, dict[str, float], Box | None]:
+    """Process the frame in slot 0, the drawn box into slot 1: faces, timings, box."""
+    out = engine.process(_frame_view(shm, shape, 0), look, ts)
+    result = engine.last_result
+    assert result is not None  # process() sets it
+    if result.drawn_box is not None:
+        x, y, w, h = result.drawn_box
+        box = np.s_[y : y + h, x : x + w]
+        _frame_view(shm, shape, 1)[box] = out[box]
+    return len(result.faces), dict(result.timings_ms), result.drawn_box
+
+
+def _worker_main(requests: Connection, replies: Connection, catalog_root: str) -> None:
+    """A worker's main thread: reads requests and hands each to its session's thread;
+    replies go back tagged with the session's key (sessions answer in any order)."""
     from tryon.catalog.catalog import Catalog
     from tryon.engine import Engine, EngineOptions
     from tryon.measure.measurements import MeasureOptions
 
     catalog = Catalog(catalog_root)
     options = EngineOptions(measure=MeasureOptions())
-    engines: dict[int, tuple[Engine, SharedMemory]] = {}
-    conn.send(("ready",))
+    send_lock = threading.Lock()
+
+    def reply(key: int, *message: Any) -> None:
+        with send_lock:
+            replies.send((key, *message))
+
+    sessions: dict[int, _SessionThread] = {}
+    replies.send(("ready",))
     try:
         while True:
             try:
-                request = conn.recv()
+                request = requests.recv()
             except EOFError:
                 return
             op, key = request[0], request[1]
-            try:
-                if op == "open":
-                    shm = SharedMemory(name=request[2])  # the parent creates and unlinks it
-                    engines[key] = (Engine(options, catalog=catalog), shm)
-                    conn.send(("ok",))
-                elif op == "process":
-                    _, _, shape, look, ts = request
-                    engine, shm = engines[key]
-                    out = engine.process(_frame_view(shm, shape, 0), look, ts)
-                    result = engine.last_result
-                    assert result is not None  # process() sets it
-                    if result.drawn_box is not None:
-                        x, y, w, h = result.drawn_box
-                        box = np.s_[y : y + h, x : x + w]
-                        _frame_view(shm, shape, 1)[box] = out[box]
-                    reply = len(result.faces), dict(result.timings_ms), result.drawn_box
-                    conn.send(("ok", *reply))
-                elif op == "measure":
-                    conn.send(("ok", engines[key][0].measurements()))
-                elif op == "close":
-                    engine, shm = engines.pop(key)
-                    engine.close()
-                    shm.close()
-                    conn.send(("ok",))
-                else:
-                    conn.send(("error", f"unknown request {op!r}"))
-            except Exception as exc:  # the session decides; the worker lives on
-                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            if op == "open" and key not in sessions:
+                sessions[key] = _SessionThread(key, reply, lambda: Engine(options, catalog=catalog))
+            session = sessions.pop(key) if op == "close" else sessions.get(key)
+            if session is None:
+                reply(key, "error", f"no engine open for session {key}")
+            else:
+                session.hand(request)  # after "close" the thread answers and ends
     finally:
-        for engine, shm in engines.values():
-            engine.close()
-            shm.close()
+        for session in sessions.values():
+            session.stop()
 
 
 # -- the parent side ---------------------------------------------------------------------------
 
 
+class _Waiter:
+    """One call's reply slot: set by the worker's reader thread."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._reply: tuple[Any, ...] | None = None
+        self._died: str | None = None
+
+    def answer(self, reply: tuple[Any, ...]) -> None:
+        self._reply = reply
+        self._done.set()
+
+    def fail(self, why: str) -> None:
+        self._died = why
+        self._done.set()
+
+    def wait(self) -> tuple[Any, ...]:
+        self._done.wait()
+        if self._reply is None:
+            raise WorkerDied(self._died)
+        return self._reply
+
+
+class _Link:
+    """One worker process, the pipes to and from it, and the thread that reads its replies
+    and hands each to the call waiting for that session's key. When the pipe breaks (the
+    process died, or was stopped), every call still waiting gets :class:`WorkerDied`."""
+
+    def __init__(self, index: int, catalog_root: Path) -> None:
+        self.index = index
+        ctx = mp.get_context("spawn")
+        requests_in, self._requests = ctx.Pipe(duplex=False)
+        self._replies, replies_out = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(
+            target=_worker_main,
+            args=(requests_in, replies_out, str(catalog_root)),
+            name=f"tryon-engine-worker-{index}",
+            daemon=True,
+        )
+        self.process.start()
+        requests_in.close()
+        replies_out.close()
+        try:  # poll() is also true when the worker died starting: recv() says EOF then
+            started = self._replies.poll(_START_TIMEOUT_S) and self._replies.recv() == ("ready",)
+        except EOFError:
+            started = False
+        if not started:
+            self._requests.close()
+            self._end_process()
+            self._replies.close()
+            raise RuntimeError(
+                f"engine worker {index} did not start (exit code {self.process.exitcode})"
+            )
+        self._send_lock = threading.Lock()
+        self._lock = threading.Lock()  # the waiters and the broken flag
+        self._waiters: dict[int, _Waiter] = {}
+        self._broken = False
+        self._reader = threading.Thread(
+            target=self._read, name=f"tryon-engine-worker-{index}-replies", daemon=True
+        )
+        self._reader.start()
+
+    @property
+    def alive(self) -> bool:
+        return not self._broken and self.process.is_alive()
+
+    def death(self) -> str:
+        return f"engine worker {self.index} is gone (exit code {self.process.exitcode})"
+
+    def call(self, request: tuple[Any, ...]) -> tuple[Any, ...]:
+        key = request[1]
+        waiter = _Waiter()
+        with self._lock:
+            if self._broken or not self.process.is_alive():
+                raise WorkerDied(self.death())
+            if key in self._waiters:
+                raise RuntimeError(f"session {key} already has a request waiting")
+            self._waiters[key] = waiter
+        try:
+            with self._send_lock:
+                self._requests.send(request)
+        except OSError:  # the pipe is closed: the reader fails the waiter
+            pass
+        except BaseException:  # nothing was sent (pickling comes first)
+            with self._lock:
+                self._waiters.pop(key, None)
+            raise
+        return waiter.wait()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                key, *reply = self._replies.recv()
+                with self._lock:
+                    waiter = self._waiters.pop(key, None)
+                if waiter is not None:
+                    waiter.answer(tuple(reply))
+        except (EOFError, OSError):
+            pass
+        self.process.join(0.5)  # so the exit code is known
+        with self._lock:
+            self._broken = True
+            waiters, self._waiters = self._waiters, {}
+        for waiter in waiters.values():
+            waiter.fail(self.death())
+
+    def stop(self) -> None:
+        """Close the request pipe: the worker closes its engines and exits, and the reader
+        sees the end of the replies (the worker is killed if it has not after a while)."""
+        with self._send_lock:
+            self._requests.close()
+        self._reader.join(_STOP_TIMEOUT_S)
+        self._end_process()
+        self._reader.join()
+        self._replies.close()
+
+    def _end_process(self) -> None:
+        """Wait for the process to exit (its request pipe is closed); kill it if it hangs."""
+        self.process.join(_STOP_TIMEOUT_S)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(_STOP_TIMEOUT_S)
+
+
 class _Worker:
-    """One worker process and the pipe to it (one request at a time)."""
+    """One worker slot of the pool: its current process (started again after a crash)."""
 
     def __init__(self, index: int, catalog_root: Path) -> None:
         self.index = index
@@ -142,79 +342,45 @@ class _Worker:
         self._lock = threading.Lock()
         self.sessions = 0
         self.restarts = -1  # the first start is not a restart
-        self._process: BaseProcess | None = None
-        self._conn: Connection | None = None
+        self._link: _Link | None = None
 
     @property
     def alive(self) -> bool:
-        return self._process is not None and self._process.is_alive()
+        return self._link is not None and self._link.alive
 
     @property
     def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
+        return None if self._link is None else self._link.process.pid
 
     def ensure_started(self) -> None:
         """Start the process if it is not running (again, after a crash)."""
         with self._lock:
             if self.alive:
                 return
-            self._reap()
-            ctx = mp.get_context("spawn")
-            parent, child = ctx.Pipe()
-            process = ctx.Process(
-                target=_worker_main,
-                args=(child, str(self._catalog_root)),
-                name=f"tryon-engine-worker-{self.index}",
-                daemon=True,
-            )
-            process.start()
-            child.close()
-            if not parent.poll(_START_TIMEOUT_S):
-                process.kill()
-                raise RuntimeError(f"engine worker {self.index} did not start")
-            parent.recv()
-            self._process, self._conn = process, parent
+            if self._link is not None:
+                self._link.stop()
+            self._link = None  # stays so if the start fails
+            self._link = _Link(self.index, self._catalog_root)
             self.restarts += 1
-            log.info("engine worker %d started (pid %s)", self.index, process.pid)
+            log.info("engine worker %d started (pid %s)", self.index, self._link.process.pid)
 
     def call(self, *request: Any) -> tuple[Any, ...]:
-        """Send ``request`` and wait for the answer; :class:`WorkerDied` if the process is
-        gone, ``RuntimeError`` with the worker's reason if it refused."""
-        with self._lock:
-            conn, process = self._conn, self._process
-            if conn is None or process is None or not process.is_alive():
-                raise WorkerDied(self._death())
-            try:
-                conn.send(request)
-                reply: tuple[Any, ...] = conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
-                process.join(0.5)
-                raise WorkerDied(self._death()) from None
+        """Send ``request`` and wait for the answer (other sessions' calls to this worker go
+        on meanwhile); :class:`WorkerDied` if the process is gone, ``RuntimeError`` with the
+        worker's reason if it refused."""
+        link = self._link
+        if link is None:
+            raise WorkerDied(f"engine worker {self.index} is gone (not started)")
+        reply = link.call(request)
         if reply[0] == "error":
             raise RuntimeError(f"engine worker {self.index}: {reply[1]}")
         return reply
 
-    def _death(self) -> str:
-        code = None if self._process is None else self._process.exitcode
-        return f"engine worker {self.index} is gone (exit code {code})"
-
-    def _reap(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-        if self._process is not None:
-            self._process.join(0)
-        self._conn = self._process = None
-
     def stop(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()  # the worker's recv() ends: it closes its engines
-            if self._process is not None:
-                self._process.join(_STOP_TIMEOUT_S)
-                if self._process.is_alive():
-                    self._process.kill()
-                    self._process.join(_STOP_TIMEOUT_S)
-            self._conn = self._process = None
+            if self._link is not None:
+                self._link.stop()
+            self._link = None
 
 
 class RemoteEngine:
