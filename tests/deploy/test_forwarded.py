@@ -3,14 +3,11 @@ X-Forwarded-For gets, forged and malformed ones included."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
+from server.serve_process import serve_option_error
 
 from tryon.server.config import ServerConfig
 from tryon.server.forwarded import client_address, parse_network
-
-from .processes import TRYON
 
 PROXIES = (parse_network("10.0.0.5"), parse_network("192.168.7.0/24"))
 
@@ -59,14 +56,6 @@ def test_the_config_carries_networks() -> None:
 
 
 def test_a_bad_trusted_proxy_option_is_a_one_line_error() -> None:
-    result = subprocess.run(
-        [TRYON, "serve", "--trusted-proxy", "proxy.example"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    assert "expected a proxy address or network" in serve_option_error(
+        "--trusted-proxy", "proxy.example"
     )
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("tryon serve: "), lines
-    assert "expected a proxy address or network" in lines[0]

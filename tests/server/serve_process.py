@@ -44,6 +44,18 @@ class ProcessStats:
         return sum(self.threads.values())
 
 
+def serve_option_error(*args: str) -> str:
+    """``tryon serve *args`` run to its end: it must refuse with exit status 2 and exactly one
+    line on stderr, ``tryon serve: ...`` (no traceback); that line."""
+    result = subprocess.run(
+        [TRYON, "serve", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tryon serve: "), lines
+    return lines[0]
+
+
 def process_stats(pid: int) -> ProcessStats:
     proc = Path(f"/proc/{pid}")
     status = (proc / "status").read_text()

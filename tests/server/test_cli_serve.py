@@ -33,14 +33,9 @@ from .peer import (
     metric,
     post_offer,
 )
+from .serve_process import serve_option_error
 
 TRYON = str(Path(sys.executable).with_name("tryon"))
-
-
-def serve(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [TRYON, "serve", *args], capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 @pytest.mark.parametrize(
@@ -56,10 +51,7 @@ def serve(*args: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
-    result = serve(*args)
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("tryon serve: ") and message in lines[0]
+    assert message in serve_option_error(*args)
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:

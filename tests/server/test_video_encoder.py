@@ -7,10 +7,7 @@ from __future__ import annotations
 import asyncio
 import fractions
 import logging
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import av
 import numpy as np
@@ -33,8 +30,8 @@ from tryon.server.video_encoder import (
 )
 
 from .peer import AstronautTrack, Peer, connect
+from .serve_process import serve_option_error
 
-TRYON = str(Path(sys.executable).with_name("tryon"))
 PRODUCT = "classic-rectangle-black"
 #: Rows and columns of the 640x480 frame around the astronaut's eyes, and below her face.
 EYES = (slice(80, 125), slice(230, 340))
@@ -162,18 +159,9 @@ def test_h264_nvenc_without_a_gpu_stops_tryon_serve_with_one_line() -> None:
         pass
     else:
         pytest.skip("NVENC opens on this machine")
-    result = subprocess.run(
-        [TRYON, "serve", "--port", "0", "--video-encoder", "h264_nvenc"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("tryon serve: video encoder h264_nvenc (H.264, NVENC on an")
-    assert "does not open on this machine" in lines[0] and "tryon doctor" in lines[0]
+    line = serve_option_error("--port", "0", "--video-encoder", "h264_nvenc")
+    assert line.startswith("tryon serve: video encoder h264_nvenc (H.264, NVENC on an")
+    assert "does not open on this machine" in line and "tryon doctor" in line
 
 
 def test_encoders_are_checked_by_encoding_a_frame() -> None:
