@@ -1,7 +1,7 @@
 """Hair matte against a known truth, its flicker and its cost: BiSeNet at each parsing size
 and the model-free fallback.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_hair.py [--frames 60] [--quick]
+    PYTHONPATH=. .venv/bin/python bench/bench_hair.py [--frames 60] [--quick | --cost-only]
 
 Needs torch and the checkpoint (``scripts/fetch_hair_model.py``) for the model rows; the
 fallback rows run anywhere. Photos: one-face photos of the real-face test set
@@ -297,11 +297,29 @@ def _print_truth(run: TruthRun, sources: list[Source], styles: list[str]) -> Non
         print(f"no face found, skipped: {', '.join(run.skipped)}")
 
 
+def _print_flicker(
+    flicker: dict[str, tuple[float, float]], sources: list[Source], name: str, frames: int
+) -> None:
+    print(f"\nflicker: still video of {name}, {frames} frames at 30 fps, noise 2 levels")
+    head = f"{'source':<16} | {'flicker':>7} | {'parses/s':>8}"
+    print(head)
+    print("-" * len(head))
+    for source in sources:
+        if source.name in flicker:
+            change, rate = flicker[source.name]
+            print(f"{source.name:<16} | {change:7.2f} | {rate:8.1f}")
+    if not flicker:
+        print("(the tracker lost the face in the still video: no flicker figures)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=60, help="frames of the still video")
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 2 photos, 256 px only, 8 frames"
+    )
+    parser.add_argument(
+        "--cost-only", action="store_true", help="only the cost tables (no truth, no flicker)"
     )
     args = parser.parse_args()
     if args.frames < 5:
@@ -319,13 +337,13 @@ def main() -> None:
     photos = _photos(PHOTOS[:1] if args.quick else PHOTOS)
     styles = sorted(hairstyles(Catalog.default()))
 
-    run = _truth(photos, sources, styles, checkpoint)
+    run = None if args.cost_only else _truth(photos, sources, styles, checkpoint)
 
     still = _still(photos[0].frame, frames)
     with Engine() as engine:
         tracked = [engine.track(f, timestamp_ms=33 * (i + 1)).faces for i, f in enumerate(still)]
     flicker = {}
-    if all(tracked):
+    if all(tracked) and not args.cost_only:
         faces = [f[0] for f in tracked]
         flicker = {s.name: _flicker(still, faces, s) for s in sources}
     parse_ms = {s.name: _parse_ms(s) for s in sources}
@@ -346,18 +364,10 @@ def main() -> None:
     groups = ", ".join(f"{p.name} {p.tag}" for p in photos)
     print(f"\nhair matte at 640x480; {len(photos)} photos: {groups}")
     print(f"{len(styles)} hairstyles: {', '.join(styles)}")
-    _print_truth(run, sources, styles)
-
-    print(f"\nflicker: still video of {photos[0].name}, {frames} frames at 30 fps, noise 2 levels")
-    head = f"{'source':<16} | {'flicker':>7} | {'parses/s':>8}"
-    print(head)
-    print("-" * len(head))
-    for source in sources:
-        if source.name in flicker:
-            change, rate = flicker[source.name]
-            print(f"{source.name:<16} | {change:7.2f} | {rate:8.1f}")
-    if not flicker:
-        print("(the tracker lost the face in the still video: no flicker figures)")
+    if run is not None:
+        _print_truth(run, sources, styles)
+    if not args.cost_only:
+        _print_flicker(flicker, sources, photos[0].name, frames)
 
     print("\ncost, ms: background parse per crop (off the render path)")
     head = f"{'source':<16} | {'parse min':>9} | {'median':>6}"
