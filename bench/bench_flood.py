@@ -19,27 +19,13 @@ import asyncio
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "server"))
 
+from bench_capacity import TRYON, wait_healthy
 from peer import AstronautTrack, Peer, connect, flood, frames_in, free_port, metric
 from skimage import data
-
-TRYON = str(Path(sys.executable).with_name("tryon"))
-
-
-def wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("tryon serve did not answer in 60 s")
-
 
 Row = tuple[str, float, float, float, int]
 
