@@ -6,7 +6,7 @@ dark-skinned faces of a family photo while it kept the light-skinned adult
 (``bench/bench_faces.py``). Brightening does not help (it amplifies the noise, and the mesh
 then loses more faces); smoothing the noise does: when a frame's highlights are below
 `DIM_LEVEL` (fewer than `BRIGHT_SHARE` of a 1-in-16 subsample of its pixels have a channel
-at `DIM_LEVEL` or more: its 99th percentile of brightness is below that level), the
+at `DIM_LEVEL` or more: in effect its 99th percentile of brightness is below it), the
 tracker sees it blurred by a Gaussian of `DENOISE_SIGMA_PX`. Bright frames pass through
 untouched (the same array). Only what the tracker sees changes: landmarks keep the frame's
 pixel coordinates, and the picture shown or measured is the original.
@@ -33,8 +33,8 @@ _SUBSAMPLE: Final = 4
 
 def is_dim(frame: NDArray[np.uint8]) -> bool:
     """Whether ``frame`` (RGB uint8) is dim: fewer than `BRIGHT_SHARE` of the pixels of a
-    1-in-16 subsample have a channel at `DIM_LEVEL` or more (a count: sorting the sample for
-    its percentile cost ten times as much)."""
+    1-in-16 subsample have a channel at `DIM_LEVEL` or more (a count: the percentile of the
+    sample, which sorts it, cost 2-4 times as much)."""
     sample = frame[::_SUBSAMPLE, ::_SUBSAMPLE]
     # Channel by channel: numpy's max over a 3-long axis is several times slower.
     brightest = np.maximum(np.maximum(sample[..., 0], sample[..., 1]), sample[..., 2])
