@@ -9,8 +9,9 @@ measured window. Printed per run:
 - fps back at each client, and the mean's ratio to the echo with as many sessions;
 - the server's CPU milliseconds per delivered frame: its utime+stime from /proc/PID/stat
   over the window divided by the frames the clients got in it (the ratio is to the echo),
-  and the cores the server got (CPU seconds per second): on a shared machine the fps
-  follow what the server got, the CPU per frame much less;
+  split into the main process (WebRTC, VP8, the sessions' frame threads) and the engine
+  worker processes, and the cores the server got (CPU seconds per second): on a shared
+  machine the fps follow what the server got, the CPU per frame much less;
 - the stage medians from /metrics (engine stages, ``convert``, ``encode``), read while the
   sessions are live.
 
@@ -52,6 +53,8 @@ class Run:
     sessions: int
     fps: list[float]
     cpu_ms_per_frame: float
+    #: The part of ``cpu_ms_per_frame`` spent in the engine worker processes.
+    workers_ms_per_frame: float
     #: The server's CPU seconds per second of the window: how many cores it got.
     cores: float
     stages: dict[str, float]
@@ -98,16 +101,16 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime in seconds of ``pid`` (all its threads) and of its live descendants
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """utime + stime in seconds of ``pid`` (all its threads), and of its live descendants
     (the engine worker processes of ``tryon serve --workers``)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return 0.0
+        return 0.0, 0.0
     fields = stat[stat.rindex(")") + 2 :].split()
     own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return own + sum(cpu_seconds(child) for child in _children(pid))
+    return own, sum(sum(cpu_seconds(child)) for child in _children(pid))
 
 
 def stage_medians(url: str) -> dict[str, float]:
@@ -140,7 +143,7 @@ def measure(engine: bool, sessions: int, warmup: float, seconds: float, encoder:
         time.sleep(seconds * 0.9)
         stages = stage_medians(url)  # while the sessions are live
         time.sleep(max(0.0, start_at + seconds - time.time()))
-        cpu = cpu_seconds(server.pid) - cpu0
+        main, workers = (t1 - t0 for t1, t0 in zip(cpu_seconds(server.pid), cpu0, strict=True))
         results = []
         for c in clients:
             out, _ = c.communicate(timeout=60)
@@ -153,13 +156,14 @@ def measure(engine: bool, sessions: int, warmup: float, seconds: float, encoder:
                 c.kill()
         server.terminate()
         server.wait(timeout=30)
-    frames = sum(r["frames"] for r in results)
+    frames = max(sum(r["frames"] for r in results), 1)
     return Run(
         "engine" if engine else "echo",
         sessions,
         [r["fps"] for r in results],
-        cpu * 1000.0 / max(frames, 1),
-        cpu / seconds,
+        (main + workers) * 1000.0 / frames,
+        workers * 1000.0 / frames,
+        (main + workers) / seconds,
         stages,
     )
 
@@ -194,7 +198,7 @@ def main() -> None:
     )
     header = (
         f"{'server':<8}{'sessions':>9}{'fps/session':>20}{'mean':>7}{'vs echo':>9}"
-        f"{'CPU ms/frame':>14}{'vs echo':>9}{'server cores':>14}"
+        f"{'CPU ms/frame':>14}{'vs echo':>9}{'main':>7}{'workers':>9}{'server cores':>14}"
     )
     print(header)
     print("-" * len(header))
@@ -207,7 +211,8 @@ def main() -> None:
             print(
                 f"{run.mode:<8}{n:>9}{fps:>20}{mean:>7.1f}{mean / echo_mean:>9.2f}"
                 f"{run.cpu_ms_per_frame:>14.1f}{run.cpu_ms_per_frame / echo.cpu_ms_per_frame:>9.2f}"
-                f"{run.cores:>14.2f}"
+                f"{run.cpu_ms_per_frame - run.workers_ms_per_frame:>7.1f}"
+                f"{run.workers_ms_per_frame:>9.1f}{run.cores:>14.2f}"
             )
     print("\nStage medians (ms) from /metrics, engine runs")
     print(f"{'sessions':<9}" + "".join(f"{s:>12}" for s in STAGES))

@@ -7,7 +7,7 @@ import pytest
 from face_set import FacePhoto
 
 from tests.measure.face_clips import noisy_frames, track_labelled
-from tryon.tracking.low_light import is_dim, prepare_for_tracking
+from tryon.tracking.low_light import BRIGHT_SHARE, DIM_LEVEL, is_dim, prepare_for_tracking
 from tryon.tracking.tracker import TrackerOptions
 
 #: The family photo: a light-skinned adult and two dark-skinned faces (MST 9 adult, MST 7
@@ -20,6 +20,18 @@ def test_bright_frames_pass_through_untouched() -> None:
     frame = np.full((48, 64, 3), 200, np.uint8)
     assert not is_dim(frame)
     assert prepare_for_tracking(frame) is frame
+
+
+def test_dim_means_under_one_percent_of_sampled_pixels_reach_the_level() -> None:
+    # 400x400: a 100x100 subsample (every 4th row and column), of which 1 % is 100 pixels.
+    frame = np.full((400, 400, 3), DIM_LEVEL - 1, np.uint8)
+    bright = round(BRIGHT_SHARE * 100 * 100)
+    rows, cols = np.divmod(np.arange(bright), 100)
+    frame[rows[:-1] * 4, cols[:-1] * 4, 2] = DIM_LEVEL  # one channel is enough
+    frame[1::4, 1::4] = 255  # pixels off the subsample do not count
+    assert is_dim(frame)  # 99 of 10000 sampled pixels reach the level
+    frame[rows[-1] * 4, cols[-1] * 4, 0] = DIM_LEVEL
+    assert not is_dim(frame)  # 100 do
 
 
 def test_dim_frames_are_smoothed_not_moved() -> None:

@@ -140,6 +140,12 @@ def observation_from_landmarks(
 #: 0x0a, 15 bytes), then tags 0x0d, 0x15, 0x1d each before a little-endian float32.
 _LANDMARK_BYTES = 17
 _LANDMARK_TAGS = {0: 0x0A, 1: 0x0F, 2: 0x0D, 7: 0x15, 12: 0x1D}
+#: The record's tag bytes (`_LANDMARK_TAGS`) as a mask and the values under it, checked on
+#: all records at once.
+_TAG_MASK = np.zeros(_LANDMARK_BYTES, np.uint8)
+_TAG_MASK[list(_LANDMARK_TAGS)] = 0xFF
+_TAG_VALUES = np.zeros(_LANDMARK_BYTES, np.uint8)
+_TAG_VALUES[list(_LANDMARK_TAGS)] = list(_LANDMARK_TAGS.values())
 
 
 def _decode_landmarks(serialized: bytes) -> NDArray[np.float32] | None:
@@ -149,9 +155,8 @@ def _decode_landmarks(serialized: bytes) -> NDArray[np.float32] | None:
     if not serialized or len(serialized) % _LANDMARK_BYTES:
         return None
     records = np.frombuffer(serialized, dtype=np.uint8).reshape(-1, _LANDMARK_BYTES)
-    for offset, tag in _LANDMARK_TAGS.items():
-        if not np.all(records[:, offset] == tag):
-            return None
+    if not ((records & _TAG_MASK) == _TAG_VALUES).all():
+        return None
     xyz: NDArray[np.float32] = np.ndarray(
         (len(records), 3),
         dtype="<f4",
