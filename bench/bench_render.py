@@ -15,7 +15,7 @@ glasses at that pose, same camera, same size, and reads the pixels back:
 Prints the GL renderer, the load average, median and p95 milliseconds per anti-aliasing mode
 (the mode ``auto`` chose is marked) and pyrender / tryon ratios. Ours is timed first; pyrender
 then makes its own EGL context current, so the runs do not interleave. The target is 8 ms at
-640x480; on llvmpipe multisampled rasterisation of the ~11k product triangles costs several
+640x480; on llvmpipe multisampled rasterisation of the ~7k product triangles costs several
 times the single-sampled frame (compare the msaa and none rows), the FXAA pass a fraction of a
 millisecond; on a GPU MSAA is close to free.
 """

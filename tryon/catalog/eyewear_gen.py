@@ -283,9 +283,9 @@ class _Glasses:
             path = self.rim_path(side)
             z_axis = np.array([0.0, 0.0, 1.0])
             if self.rim == "thick":
-                frame.append(sweep(path, z_axis, hw, hd, closed=True, segments=14))
+                frame.append(sweep(path, z_axis, hw, hd, closed=True, segments=10))
             elif self.rim in ("wire", "browline"):
-                metal.append(sweep(path, z_axis, hw, hd, closed=True, segments=8))
+                metal.append(sweep(path, z_axis, hw, hd, closed=True, segments=6))
             if self.rim == "browline":
                 frame.append(self.brow(side))
         return frame, metal

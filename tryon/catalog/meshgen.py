@@ -71,14 +71,17 @@ def sweep(
     half_depth: F64 | float,
     *,
     closed: bool,
-    segments: int = 12,
+    segments: int = 8,
     uv_length: float = 0.05,
 ) -> MeshData:
     """An elliptical tube along ``path`` (P, 3).
 
     The section's ``half_depth`` axis is ``ref`` made orthogonal to the path's tangent, the
     ``half_width`` axis is tangent x that. Open tubes get flat end caps. ``u`` runs along the
-    path (one unit per ``uv_length`` metres), ``v`` around the section.
+    path (one unit per ``uv_length`` metres), ``v`` around the section. The section is a
+    ``segments``-gon whose first vertex lies on the width axis: with an even count the tube is
+    exactly ``2 * half_width`` wide (a software rasteriser pays for every triangle, so
+    sections stay coarse; smooth normals hide the facets).
     """
     p = len(path)
     hw = np.broadcast_to(np.asarray(half_width, dtype=np.float64), (p,))
@@ -117,7 +120,7 @@ def sweep(
     return merge([tube, *caps])
 
 
-def lens_cap(outline: F64, radius: float, rings: int = 6) -> MeshData:
+def lens_cap(outline: F64, radius: float, rings: int = 3) -> MeshData:
     """A spherical cap (curve ``radius``, convex toward +Z, apex at the origin) bounded by the
     star-shaped 2D ``outline`` (K, 2) around the origin; uvs map the outline's box to [0, 1]."""
     k = len(outline)
