@@ -218,8 +218,13 @@ class _Glasses:
         return np.array([x, self.lens_y, self.lens_z])
 
     def side_outline(self, side: int) -> F64:
-        """Lens outline in lens coordinates for ``side``, counter-clockwise seen from +Z."""
-        return self.outline if side > 0 else self.outline[::-1] * np.array([-1.0, 1.0])
+        """Lens outline in lens coordinates for ``side``, counter-clockwise seen from +Z; the
+        right one is the left one mirrored, from the same first point (so that meshes that
+        take every n-th point take mirrored points)."""
+        if side > 0:
+            return self.outline
+        mirrored: F64 = np.roll(self.outline[::-1], 1, axis=0) * np.array([-1.0, 1.0])
+        return mirrored
 
     def rim_path(self, side: int) -> F64:
         """Rim centre line (K, 3) in frame coordinates: the outline pushed outward, on the lens
