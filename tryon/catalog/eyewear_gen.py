@@ -372,17 +372,21 @@ class _Glasses:
         bend_at, bend_radius, bend_angle = 0.72 * length, 9.0 * MM, math.radians(35.0)
         arc_len = bend_radius * bend_angle
         tail = length - bend_at - arc_len
-        straight = np.linspace(0.0, bend_at, 34)[:, None] * np.array([0.0, 0.0, -1.0])
+        # Straight runs are sampled only where the section changes (the taper's knot, the
+        # tip sleeve's start): a tube along a line, its size linear between samples, needs
+        # no more rings, and a software rasteriser pays for every triangle.
+        taper_knot, sleeve_at = 0.15, 0.62
+        run = np.array([0.0, taper_knot * length, sleeve_at * length, bend_at])
+        straight = run[:, None] * np.array([0.0, 0.0, -1.0])
         a = np.linspace(0.0, bend_angle, 13)[1:]
         centre = np.array([0.0, -bend_radius, -bend_at])
         arc = centre + bend_radius * np.stack([0 * a, np.cos(a), -np.sin(a)], axis=1)
         direction = np.array([0.0, -math.sin(bend_angle), -math.cos(bend_angle)])
-        tail_pts = arc[-1] + np.linspace(0.0, tail, 9)[1:, None] * direction
-        path = np.concatenate([straight, arc, tail_pts])
+        path = np.concatenate([straight, arc, [arc[-1] + tail * direction]])
         s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
         x_axis = np.array([1.0, 0.0, 0.0])
         if self.spec.finish == "metal" or self.rim == "none":
-            sleeve_from = int(np.searchsorted(s, 0.62 * length))
+            sleeve_from = int(np.searchsorted(run, sleeve_at * length))
             parts: tuple[tuple[MeshData, Material], ...] = (
                 (
                     sweep(path[: sleeve_from + 2], x_axis, 0.8 * MM, 0.8 * MM, closed=False),
@@ -391,7 +395,7 @@ class _Glasses:
                 (sweep(path[sleeve_from:], x_axis, 1.6 * MM, 1.3 * MM, closed=False), self.tip_mat),
             )
         else:
-            height = np.interp(s / length, [0.0, 0.15, 1.0], [2.6 * MM, 2.0 * MM, 1.6 * MM])
+            height = np.interp(s / length, [0.0, taper_knot, 1.0], [2.6 * MM, 2.0 * MM, 1.6 * MM])
             parts = ((sweep(path, x_axis, height, 1.1 * MM, closed=False), self.frame_mat),)
         splay = side * math.radians(3.0)  # temples open slightly outward
         name = _side_name(side)
