@@ -35,10 +35,11 @@ _CULL_FACES = ("front", "back")
 
 
 def unit_hemisphere(
-    rings: int = 12, segments: int = 32
+    rings: int = 8, segments: int = 24
 ) -> tuple[NDArray[np.float32], NDArray[np.uint32]]:
     """Vertices ``(N, 3)`` and triangle indices of the z <= 0 half of the unit sphere, the
-    rim (z = 0) included; triangles are counter-clockwise seen from outside."""
+    rim (z = 0) included; triangles are counter-clockwise seen from outside. The default
+    8 x 24 stays within 0.9% of the sphere (about a millimetre on the skull proxy)."""
     polar = np.linspace(0.0, math.pi / 2, rings + 1)  # from the pole (0, 0, -1) to the rim
     azimuth = np.linspace(0.0, 2 * math.pi, segments, endpoint=False)
     p, a = np.meshgrid(polar, azimuth, indexing="ij")
