@@ -13,9 +13,10 @@ glasses at that pose, same camera, same size, and reads the pixels back:
   metallic-roughness shading, colour + depth readback (pyrender always reads both).
 
 Prints the GL renderer, the load average, median and p95 milliseconds per anti-aliasing mode
-(the mode ``auto`` chose is marked) and pyrender / tryon ratios. Ours is timed first; pyrender
+(the mode ``auto`` chose is marked), tryon's CPU milliseconds per frame (the process's, every
+thread: what serving capacity pays) and pyrender / tryon ratios. Ours is timed first; pyrender
 then makes its own EGL context current, so the runs do not interleave. The target is 8 ms at
-640x480; on llvmpipe multisampled rasterisation of the ~11k product triangles costs several
+640x480; on llvmpipe multisampled rasterisation of the ~5.6k product triangles costs several
 times the single-sampled frame (compare the msaa and none rows), the FXAA pass a fraction of a
 millisecond; on a GPU MSAA is close to free.
 """
@@ -88,14 +89,21 @@ def bench_tryon(
     face: FaceGeometry,
     antialias: AntialiasMode,
     frames: int,
-) -> list[float]:
+) -> tuple[list[float], float]:
+    """Wall milliseconds per frame, and the process's CPU milliseconds per frame (every
+    thread: llvmpipe rasterises on its own threads)."""
     with Renderer(antialias=antialias) as renderer:
         out = np.empty_like(frame)
         products = [WornEyewear(asset)]
         with renderer.ctx:  # current on this thread while timed
-            return timed(
-                lambda: renderer.render(frame, FaceWear.each([face], products), out=out), frames
-            )
+
+            def draw() -> None:
+                renderer.render(frame, FaceWear.each([face], products), out=out)
+
+            timed(draw, frames=0)  # warm up (uploads, shader variants) outside the CPU count
+            cpu0 = time.process_time()
+            ms = timed(draw, frames, warmup=0)
+            return ms, (time.process_time() - cpu0) * 1000.0 / frames
 
 
 def bench_pyrender(asset: Asset, face: FaceGeometry, frames: int) -> list[float] | str:
@@ -144,13 +152,14 @@ def main() -> None:
     ctx = create_context()
     gl_name, auto = describe(ctx), choose_antialias(ctx, "auto")
     ctx.release()
-    rows: list[tuple[str, str, float, float]] = []
+    rows: list[tuple[str, str, float, float, float | None]] = []
     medians: dict[tuple[tuple[int, int], str], float] = {}
     for size in SIZES:
         for mode in MODES:
-            med, p95 = stats(bench_tryon(asset, scenes[size], faces[size], mode, args.frames))
+            ms, cpu = bench_tryon(asset, scenes[size], faces[size], mode, args.frames)
+            med, p95 = stats(ms)
             label = f"tryon, {mode}" + (" (auto)" if mode == auto else "")
-            rows.append((f"{size[0]}x{size[1]}", label, med, p95))
+            rows.append((f"{size[0]}x{size[1]}", label, med, p95, cpu))
             medians[size, mode] = med
     ours = {size: medians[size, auto] for size in SIZES}
     notes = []
@@ -160,19 +169,25 @@ def main() -> None:
             notes.append(f"{size[0]}x{size[1]}: {result}")
             continue
         med, p95 = stats(result)
-        rows.append((f"{size[0]}x{size[1]}", "pyrender (glasses only)", med, p95))
+        rows.append((f"{size[0]}x{size[1]}", "pyrender (glasses only)", med, p95, None))
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"render + readback, {PRODUCT} ({asset.triangle_count} triangles), {args.frames} frames")
     print(f"GL: {gl_name}; antialias 'auto' = {auto}; load average {load} ({os.cpu_count()} CPUs)")
-    print(f"{'size':>10} | {'renderer':<26} | {'median ms':>9} | {'p95 ms':>7} | {'fps':>6}")
-    print("-" * 72)
-    for size_s, label, med, p95 in rows:
-        print(f"{size_s:>10} | {label:<26} | {med:9.2f} | {p95:7.2f} | {1000 / med:6.0f}")
+    print(
+        f"{'size':>10} | {'renderer':<26} | {'median ms':>9} | {'p95 ms':>7} | {'fps':>6}"
+        f" | {'CPU ms':>6}"
+    )
+    print("-" * 81)
+    for size_s, label, med, p95, cpu in rows:
+        cpu_s = "-" if cpu is None else f"{cpu:.2f}"
+        print(
+            f"{size_s:>10} | {label:<26} | {med:9.2f} | {p95:7.2f} | {1000 / med:6.0f} | {cpu_s:>6}"
+        )
     for size in SIZES:
         none = medians[size, "none"]
         ratios = ", ".join(f"{m} {medians[size, m] / none:.2f}" for m in MODES if m != "none")
         print(f"{size[0]}x{size[1]}: anti-aliased / none median = {ratios}")
-    for size_s, label, med, _ in rows:
+    for size_s, label, med, _, _ in rows:
         if label.startswith("pyrender"):
             w, h = (int(v) for v in size_s.split("x"))
             print(f"{size_s}: pyrender / tryon ({auto}) median = {med / ours[(w, h)]:.2f}")

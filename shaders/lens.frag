@@ -34,8 +34,9 @@ void main() {
     vec3 n = facing_normal(v_normal);
     vec3 v = normalize(-v_position);
     float n_dot_v = clamp(abs(dot(n, v)), 1e-4, 1.0);
-    float r0 = pow((u_ior - 1.0) / (u_ior + 1.0), 2.0);
-    float fresnel = r0 + (1.0 - r0) * pow(1.0 - n_dot_v, 5.0);
+    float r0 = (u_ior - 1.0) / (u_ior + 1.0);
+    r0 *= r0;
+    float fresnel = r0 + (1.0 - r0) * schlick_weight(n_dot_v);
     // A mirror coating reflects like a metal of the base colour at full strength: coatings
     // are chosen for the colour they reflect, not the (darker) one they let through.
     vec3 coating = 0.9 * base.rgb / max(max(base.r, max(base.g, base.b)), 1e-3);

@@ -13,6 +13,7 @@ from tryon.catalog.asset import Asset, Primitive
 from tryon.catalog.eyewear_gen import STYLES, GlassesSpec, build_glasses, lens_outline
 from tryon.catalog.gltf_loader import load_asset
 from tryon.catalog.khronos import khronos_unavailable_reason, run_khronos
+from tryon.catalog.meshgen import lens_cap
 
 MM = 1e-3
 TOLERANCE = 0.5 * MM
@@ -139,6 +140,36 @@ def test_outline_is_exactly_boxed_and_counter_clockwise(style: str) -> None:
     x, y = pts[:, 0], pts[:, 1]
     signed_area = 0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)
     assert signed_area > 0.5 * 0.052 * 0.040  # CCW and well filled
+
+
+@pytest.mark.parametrize("rings", [2, 3])
+def test_lens_cap_fills_its_outline_once(rings: int) -> None:
+    """The cap covers exactly the outline's area, every triangle facing the viewer, and its
+    only open edges are the outline's (coarse inner rings leave no crack)."""
+    outline = lens_outline("cat-eye", 0.053, 0.041)
+    cap = lens_cap(outline, 0.10, rings=rings, inner_step=4)
+    tri = cap.indices.reshape(-1, 3)
+    p = cap.positions.astype(np.float64)
+    normal = np.cross(p[tri[:, 1]] - p[tri[:, 0]], p[tri[:, 2]] - p[tri[:, 0]])
+    assert (normal[:, 2] > 0).all()
+    x, y = outline[:, 0], outline[:, 1]
+    area = 0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)
+    assert 0.5 * normal[:, 2].sum() == pytest.approx(area, rel=1e-6)
+    edges = np.sort(tri[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+    unique, count = np.unique(edges, axis=0, return_counts=True)
+    assert set(count.tolist()) == {1, 2}
+    boundary = np.unique(unique[count == 1])
+    assert np.allclose(np.sort(p[boundary, :2], axis=0), np.sort(outline, axis=0), atol=1e-7)
+    # Inner rings keep a quarter of the points: far fewer triangles than full rings'.
+    assert len(tri) < 0.6 * (2 * rings - 1) * len(outline)
+
+
+@pytest.mark.parametrize(
+    ("rings", "step", "message"), [(1, 4, "rings=1"), (2, 5, "inner_step=5, 96 points")]
+)
+def test_lens_cap_refuses_what_it_cannot_mesh(rings: int, step: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        lens_cap(lens_outline("round", 0.05, 0.04), 0.10, rings=rings, inner_step=step)
 
 
 def test_khronos_validator_accepts_every_style(glb_paths: dict[str, Path]) -> None:

@@ -14,6 +14,7 @@ from tryon.catalog.asset import Asset
 from tryon.catalog.catalog import Catalog
 from tryon.render.eyewear_pass import WornEyewear
 from tryon.render.fit import eyewear_part, fit_eyewear
+from tryon.render.occluder import unit_hemisphere
 from tryon.render.passes import FaceWear
 from tryon.render.renderer import Renderer
 from tryon.tracking.camera import CameraIntrinsics
@@ -98,6 +99,18 @@ def _temple_pixels(out: NDArray[np.uint8]) -> tuple[int, int]:
     red = (r > 100) & (r > 3 * g) & (r > 3 * b)
     blue = (b > 100) & (b > 3 * g) & (b > 3 * r)
     return int(red.sum()), int(blue.sum())
+
+
+def test_head_proxy_hemisphere_faces_outward() -> None:
+    """The occluder culls the proxy's inner faces, so every triangle of the hemisphere must
+    be counter-clockwise seen from outside (a reversed one would leave a hole in the head)."""
+    verts, indices = unit_hemisphere()
+    a, b, c = (verts[indices.reshape(-1, 3)[:, k]].astype(np.float64) for k in range(3))
+    normal = np.cross(b - a, c - a)
+    real = np.linalg.norm(normal, axis=1) > 1e-9  # the pole's ring closes with slivers
+    assert real.sum() > 0.9 * len(real)
+    assert (np.einsum("ij,ij->i", normal, a + b + c)[real] > 0.0).all()
+    assert (verts[:, 2] <= 1e-6).all() and np.allclose(np.linalg.norm(verts, axis=1), 1.0)
 
 
 @pytest.mark.parametrize("yaw_deg", [55.0, -55.0])

@@ -20,6 +20,24 @@ def test_specialise_puts_defines_after_version_and_inlines_includes(tmp_path: Pa
     assert not any("OFF" in line or "#include" in line for line in lines)
 
 
+def test_specialise_inlines_nested_includes_once_each(tmp_path: Path) -> None:
+    """An included file's own includes are inlined too; a file that two includes share is
+    inlined once (GLSL refuses a function defined twice)."""
+    (tmp_path / "base.glsl").write_text("float base() { return 2.0; }\n")
+    (tmp_path / "light.glsl").write_text('#include "base.glsl"\nfloat light() { return 3.0; }\n')
+    src = '#version 330 core\n#include "base.glsl"\n#include "light.glsl"\nvoid main() {}\n'
+    lines = specialise(src, {}, tmp_path).splitlines()
+    assert lines.count("float base() { return 2.0; }") == 1
+    assert "float light() { return 3.0; }" in lines
+    assert not any("#include" in line for line in lines)
+
+
+def test_specialise_names_a_missing_include(tmp_path: Path) -> None:
+    (tmp_path / "light.glsl").write_text('#include "gone.glsl"\n')
+    with pytest.raises(ShaderError, match=r"gone\.glsl"):
+        specialise('#version 330 core\n#include "light.glsl"\n', {}, tmp_path)
+
+
 def test_specialise_rejects_a_source_without_version(tmp_path: Path) -> None:
     with pytest.raises(ShaderError, match="#version"):
         specialise("void main() {}\n", {}, tmp_path)

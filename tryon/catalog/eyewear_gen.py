@@ -218,8 +218,13 @@ class _Glasses:
         return np.array([x, self.lens_y, self.lens_z])
 
     def side_outline(self, side: int) -> F64:
-        """Lens outline in lens coordinates for ``side``, counter-clockwise seen from +Z."""
-        return self.outline if side > 0 else self.outline[::-1] * np.array([-1.0, 1.0])
+        """Lens outline in lens coordinates for ``side``, counter-clockwise seen from +Z; the
+        right one is the left one mirrored, from the same first point (so that meshes that
+        take every n-th point take mirrored points)."""
+        if side > 0:
+            return self.outline
+        mirrored: F64 = np.roll(self.outline[::-1], 1, axis=0) * np.array([-1.0, 1.0])
+        return mirrored
 
     def rim_path(self, side: int) -> F64:
         """Rim centre line (K, 3) in frame coordinates: the outline pushed outward, on the lens
@@ -283,9 +288,9 @@ class _Glasses:
             path = self.rim_path(side)
             z_axis = np.array([0.0, 0.0, 1.0])
             if self.rim == "thick":
-                frame.append(sweep(path, z_axis, hw, hd, closed=True, segments=14))
+                frame.append(sweep(path, z_axis, hw, hd, closed=True, segments=10))
             elif self.rim in ("wire", "browline"):
-                metal.append(sweep(path, z_axis, hw, hd, closed=True, segments=8))
+                metal.append(sweep(path, z_axis, hw, hd, closed=True, segments=6))
             if self.rim == "browline":
                 frame.append(self.brow(side))
         return frame, metal
@@ -367,17 +372,21 @@ class _Glasses:
         bend_at, bend_radius, bend_angle = 0.72 * length, 9.0 * MM, math.radians(35.0)
         arc_len = bend_radius * bend_angle
         tail = length - bend_at - arc_len
-        straight = np.linspace(0.0, bend_at, 34)[:, None] * np.array([0.0, 0.0, -1.0])
+        # Straight runs are sampled only where the section changes (the taper's knot, the
+        # tip sleeve's start): a tube along a line, its size linear between samples, needs
+        # no more rings, and a software rasteriser pays for every triangle.
+        taper_knot, sleeve_at = 0.15, 0.62
+        run = np.array([0.0, taper_knot * length, sleeve_at * length, bend_at])
+        straight = run[:, None] * np.array([0.0, 0.0, -1.0])
         a = np.linspace(0.0, bend_angle, 13)[1:]
         centre = np.array([0.0, -bend_radius, -bend_at])
         arc = centre + bend_radius * np.stack([0 * a, np.cos(a), -np.sin(a)], axis=1)
         direction = np.array([0.0, -math.sin(bend_angle), -math.cos(bend_angle)])
-        tail_pts = arc[-1] + np.linspace(0.0, tail, 9)[1:, None] * direction
-        path = np.concatenate([straight, arc, tail_pts])
+        path = np.concatenate([straight, arc, [arc[-1] + tail * direction]])
         s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
         x_axis = np.array([1.0, 0.0, 0.0])
         if self.spec.finish == "metal" or self.rim == "none":
-            sleeve_from = int(np.searchsorted(s, 0.62 * length))
+            sleeve_from = int(np.searchsorted(run, sleeve_at * length))
             parts: tuple[tuple[MeshData, Material], ...] = (
                 (
                     sweep(path[: sleeve_from + 2], x_axis, 0.8 * MM, 0.8 * MM, closed=False),
@@ -386,7 +395,7 @@ class _Glasses:
                 (sweep(path[sleeve_from:], x_axis, 1.6 * MM, 1.3 * MM, closed=False), self.tip_mat),
             )
         else:
-            height = np.interp(s / length, [0.0, 0.15, 1.0], [2.6 * MM, 2.0 * MM, 1.6 * MM])
+            height = np.interp(s / length, [0.0, taper_knot, 1.0], [2.6 * MM, 2.0 * MM, 1.6 * MM])
             parts = ((sweep(path, x_axis, height, 1.1 * MM, closed=False), self.frame_mat),)
         splay = side * math.radians(3.0)  # temples open slightly outward
         name = _side_name(side)

@@ -71,14 +71,17 @@ def sweep(
     half_depth: F64 | float,
     *,
     closed: bool,
-    segments: int = 12,
+    segments: int = 8,
     uv_length: float = 0.05,
 ) -> MeshData:
     """An elliptical tube along ``path`` (P, 3).
 
     The section's ``half_depth`` axis is ``ref`` made orthogonal to the path's tangent, the
     ``half_width`` axis is tangent x that. Open tubes get flat end caps. ``u`` runs along the
-    path (one unit per ``uv_length`` metres), ``v`` around the section.
+    path (one unit per ``uv_length`` metres), ``v`` around the section. The section is a
+    ``segments``-gon whose first vertex lies on the width axis: with an even count the tube is
+    exactly ``2 * half_width`` wide (a software rasteriser pays for every triangle, so
+    sections stay coarse; smooth normals hide the facets).
     """
     p = len(path)
     hw = np.broadcast_to(np.asarray(half_width, dtype=np.float64), (p,))
@@ -117,25 +120,43 @@ def sweep(
     return merge([tube, *caps])
 
 
-def lens_cap(outline: F64, radius: float, rings: int = 6) -> MeshData:
+def lens_cap(outline: F64, radius: float, rings: int = 2, inner_step: int = 4) -> MeshData:
     """A spherical cap (curve ``radius``, convex toward +Z, apex at the origin) bounded by the
-    star-shaped 2D ``outline`` (K, 2) around the origin; uvs map the outline's box to [0, 1]."""
+    star-shaped 2D ``outline`` (K, 2) around the origin; uvs map the outline's box to [0, 1].
+
+    The outline ring keeps every point (it is the lens's silhouette); the ``rings - 1`` rings
+    inside it, scaled copies of the outline, keep every ``inner_step``-th point: the surface
+    is smooth there, and a software rasteriser pays for every triangle.
+    """
     k = len(outline)
-    scale = np.linspace(0.0, 1.0, rings + 1)[1:]
-    xy = np.concatenate([np.zeros((1, 2)), (scale[:, None, None] * outline[None]).reshape(-1, 2)])
+    if rings < 2 or inner_step < 1 or k % inner_step:
+        raise ValueError(
+            f"lens_cap needs rings >= 2 and an outline of a multiple of inner_step points, got "
+            f"rings={rings}, inner_step={inner_step}, {k} points"
+        )
+    inner = outline[::inner_step]
+    m = len(inner)
+    scale = np.linspace(0.0, 1.0, rings + 1)[1:-1]
+    xy = np.concatenate([np.zeros((1, 2)), (scale[:, None, None] * inner[None]).reshape(-1, 2)])
+    xy = np.concatenate([xy, outline])
     centre = np.array([0.0, 0.0, -radius])
     z = np.sqrt(radius**2 - np.sum(xy**2, axis=1)) - radius
     pos = np.concatenate([xy, z[:, None]], axis=1)
     lo, hi = outline.min(axis=0), outline.max(axis=0)
     uv = np.stack([(xy[:, 0] - lo[0]) / (hi[0] - lo[0]), (hi[1] - xy[:, 1]) / (hi[1] - lo[1])], 1)
-    j = np.arange(k)
-    fan = np.stack([np.zeros(k, dtype=np.int64), 1 + j, 1 + (j + 1) % k], axis=1).ravel()
-    quads = []
-    for r in range(rings - 1):
-        a, b = 1 + r * k + j, 1 + (r + 1) * k + j
-        a2, b2 = 1 + r * k + (j + 1) % k, 1 + (r + 1) * k + (j + 1) % k
-        quads.append(np.stack([a, b, b2, a, b2, a2], axis=1).ravel())
-    indices = np.concatenate([fan, *quads]).astype(np.uint32)
+    j = np.arange(m)
+    tris = [np.stack([np.zeros(m, dtype=np.int64), 1 + j, 1 + (j + 1) % m], axis=1)]
+    for r in range(rings - 2):  # quads between inner rings
+        a, b = 1 + r * m + j, 1 + (r + 1) * m + j
+        a2, b2 = 1 + r * m + (j + 1) % m, 1 + (r + 1) * m + (j + 1) % m
+        tris.append(np.stack([a, b, b2, a, b2, a2], axis=1).reshape(-1, 3))
+    # The band to the outline: each outline edge fans from the inner point before it, and a
+    # triangle closes the gap between consecutive inner points.
+    last, outer, i = 1 + (rings - 2) * m, 1 + (rings - 1) * m, np.arange(k)
+    tris.append(np.stack([last + i // inner_step, outer + i, outer + (i + 1) % k], axis=1))
+    gap = np.stack([last + j, outer + ((j + 1) * inner_step) % k, last + (j + 1) % m], axis=1)
+    tris.append(gap)
+    indices = np.concatenate(tris).astype(np.uint32).ravel()
     return MeshData(_f32(pos), _unit(pos - centre), _f32(uv), indices)
 
 

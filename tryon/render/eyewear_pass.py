@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import moderngl
 import numpy as np
+from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset
 from tryon.catalog.manifest import EyewearAnchors
-from tryon.render.fit import EyewearFit, EyewearPose, eyewear_part, fit_eyewear
+from tryon.render.fit import EyewearFit, EyewearPose, Part, eyewear_part, fit_eyewear
 from tryon.render.gl_state import Culling
 from tryon.render.gpu_asset import GpuAsset
 from tryon.render.model_view import projected_box, three_quarter_view
@@ -57,11 +58,15 @@ class WornEyewear:
 
 @dataclass(frozen=True, slots=True)
 class _Draw:
-    """One pair of glasses on one face."""
+    """One pair of glasses on one face, with each part's camera-from-asset matrix."""
 
     item: WornEyewear
     gpu: GpuAsset
-    pose: EyewearPose
+    matrices: dict[Part, NDArray[np.float32]]
+
+    @classmethod
+    def posed(cls, item: WornEyewear, gpu: GpuAsset, pose: EyewearPose) -> _Draw:
+        return cls(item, gpu, {part: pose.part_matrix(part) for part in gpu.part_bounds})
 
 
 class EyewearPass(RenderPass[WornEyewear]):
@@ -78,7 +83,7 @@ class EyewearPass(RenderPass[WornEyewear]):
         self, faces: Sequence[PassFace[WornEyewear]], camera: CameraIntrinsics
     ) -> Box | None:
         self._draws = [
-            _Draw(
+            _Draw.posed(
                 item,
                 self._gpu_asset(item.asset),
                 fit_eyewear(f.face, item.asset, item.fit, anchors=item.anchors, proxy=f.head),
@@ -87,7 +92,7 @@ class EyewearPass(RenderPass[WornEyewear]):
             for item in f.items
         ]
         placed = (
-            (bounds, d.pose.part_matrix(part))
+            (bounds, d.matrices[part])
             for d in self._draws
             for part, bounds in d.gpu.part_bounds.items()
         )
@@ -103,7 +108,7 @@ class EyewearPass(RenderPass[WornEyewear]):
         """A three-quarter view filling most of the square."""
         model = three_quarter_view(item.asset.bounds, dc.camera, _THUMB_YAW, _THUMB_PITCH, 1.02)
         pose = EyewearPose(model=model, temple_left=np.eye(4), temple_right=np.eye(4))
-        draws = [_Draw(item, self._gpu_asset(item.asset), pose)]
+        draws = [_Draw.posed(item, self._gpu_asset(item.asset), pose)]
         dc.ctx.enable(moderngl.DEPTH_TEST)
         try:
             self._draw_opaque(draws, dc)
@@ -121,7 +126,7 @@ class EyewearPass(RenderPass[WornEyewear]):
         for d in draws:
             for prim in d.gpu.opaque:
                 culling.set(not prim.material.double_sided)
-                draw_opaque(prim, d.pose.part_matrix(prim.part), dc.projection, HANDEDNESS)
+                draw_opaque(prim, d.matrices[prim.part], dc.projection, HANDEDNESS)
 
     def _draw_lenses(self, draws: Sequence[_Draw], dc: DrawContext) -> None:
         """Lenses over a copy of what is behind them, without writing depth."""
@@ -147,8 +152,7 @@ class EyewearPass(RenderPass[WornEyewear]):
                         ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
                     else:
                         ctx.disable(moderngl.BLEND)
-                model = d.pose.part_matrix(prim.part)
-                draw_lens(prim, model, dc.projection, d.item.intensity, backdrop)
+                draw_lens(prim, d.matrices[prim.part], dc.projection, d.item.intensity, backdrop)
         finally:
             target.fbo.depth_mask = True
             target.fbo.use()

@@ -24,6 +24,7 @@ caller has no manifest). The manifest names no bend point: a ``temple_bend_left`
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,6 +52,10 @@ Part = Literal["front", "temple_left", "temple_right"]
 NOSE_BRIDGE, NOSE_UPPER = 168, 6
 IRIS_RIGHT, IRIS_LEFT = 468, 473
 EAR_RIGHT, EAR_LEFT = 234, 454
+
+#: The landmarks the head proxy and the fit read.
+_PROXY_LANDMARKS = (EAR_RIGHT, EAR_LEFT, IRIS_RIGHT, IRIS_LEFT)
+_FIT_LANDMARKS = (NOSE_BRIDGE, NOSE_UPPER, IRIS_RIGHT, IRIS_LEFT, EAR_RIGHT, EAR_LEFT)
 
 #: The ear's top (where a temple rests) above the face-oval landmarks 234 / 454 (tragus level).
 EAR_TOP_ABOVE_OVAL_M = 0.025
@@ -143,21 +148,30 @@ def eyewear_part(node_path: tuple[str, ...]) -> Part:
     return "front"
 
 
-def head_frame_vertices(face: FaceGeometry) -> NDArray[np.float64]:
-    """The tracked face mesh ``(478, 3)`` in the head frame (metres)."""
-    v = np.asarray(face.vertices, dtype=np.float64) - face.translation
+def head_frame_vertices(
+    face: FaceGeometry, landmarks: Sequence[int] | None = None
+) -> NDArray[np.float64]:
+    """The tracked face mesh ``(478, 3)`` in the head frame (metres), or only the rows of
+    ``landmarks``, in that order."""
+    rows = face.vertices if landmarks is None else face.vertices[list(landmarks)]
+    v = np.asarray(rows, dtype=np.float64) - face.translation
     out: NDArray[np.float64] = v @ face.rotation  # R^T applied to each row
     return out
+
+
+def _landmarks(face: FaceGeometry, ids: Sequence[int]) -> dict[int, NDArray[np.float64]]:
+    """Head-frame points of the landmarks ``ids``, by id (the fit reads a handful of 478)."""
+    return dict(zip(ids, head_frame_vertices(face, ids), strict=True))
 
 
 def head_proxy(face: FaceGeometry) -> HeadProxy:
     """The skull ellipsoid for ``face``: as wide as the face oval at the ears, centred a
     little behind them, its front half stopping behind the eyes."""
-    v = head_frame_vertices(face)
+    v = _landmarks(face, _PROXY_LANDMARKS)
     right, left = v[EAR_RIGHT], v[EAR_LEFT]
     ears = 0.5 * (right + left)
     half_width = 0.5 * float(np.linalg.norm(left - right))
-    eyes_z = float(min(v[IRIS_RIGHT, 2], v[IRIS_LEFT, 2]))
+    eyes_z = float(min(v[IRIS_RIGHT][2], v[IRIS_LEFT][2]))
     center = np.array([ears[0], ears[1] + 0.015, ears[2] - 0.01])
     rz_front = max(eyes_z - 0.012 - center[2], 0.02)
     return HeadProxy(center=center, radii=(half_width, 0.12, rz_front, 0.11))
@@ -218,13 +232,13 @@ def fit_eyewear(
     ``head_proxy(face)`` if the caller has made it already."""
     fit = fit or EyewearFit()
     names = _DEFAULT_ANCHORS if anchors is None else anchors
-    v = head_frame_vertices(face)
+    v = _landmarks(face, _FIT_LANDMARKS)
     bridge = _anchor(asset, names.bridge, np.zeros(3))
     tilt = _rotation_x(fit.pantoscopic_tilt_deg)
 
     # Height: lens centres at pupil height (the tilt moves them a little; include it).
     lens_offset = tilt @ (np.array([0.0, _lens_center_y(asset), 0.0]) - bridge)
-    pupils_y = 0.5 * float(v[IRIS_RIGHT, 1] + v[IRIS_LEFT, 1])
+    pupils_y = 0.5 * float(v[IRIS_RIGHT][1] + v[IRIS_LEFT][1])
     y = pupils_y + fit.vertical_offset_m - float(lens_offset[1])
     # Depth: the nose ridge between landmarks 168 and 6, followed to height y.
     top, low = v[NOSE_BRIDGE], v[NOSE_UPPER]
@@ -257,7 +271,7 @@ def fit_eyewear(
         # The rest point goes to the ear's side and height, as far back as the temple reaches.
         hinge_head = (head_from_asset @ np.append(hinge, 1.0))[:3]
         dx = proxy.center[0] + sign * (proxy.radii[0] + fit.temple_clearance_m) - hinge_head[0]
-        dy = v[ear_index, 1] + EAR_TOP_ABOVE_OVAL_M - hinge_head[1]
+        dy = v[ear_index][1] + EAR_TOP_ABOVE_OVAL_M - hinge_head[1]
         dz = math.sqrt(max(length**2 - dx**2 - dy**2, 0.0))
         target = (asset_from_head @ np.append(hinge_head + np.array([dx, dy, -dz]), 1.0))[:3]
         turn = _rotation_between(along, target - hinge, MAX_TEMPLE_TURN_DEG)

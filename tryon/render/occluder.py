@@ -2,7 +2,9 @@
 
 Two meshes per face: the tracked face mesh (eyes and mouth closed, vertices rewritten in place
 each frame) and the :class:`~tryon.render.fit.HeadProxy` ellipsoid (a unit hemisphere uploaded
-once, drawn twice with a per-face matrix: front half and back half).
+once, drawn twice with a per-face matrix: front half and back half). The ellipsoid is closed
+and the camera outside it, so its inner faces, always behind its outer ones, are culled (a
+software rasteriser pays for every triangle it fills).
 """
 
 from __future__ import annotations
@@ -27,13 +29,17 @@ __all__ = ["FACE_PUSH_M", "HeadOccluder", "unit_hemisphere"]
 FACE_PUSH_M = 0.008
 
 _IDENTITY = np.eye(4, dtype=np.float32)
+#: The faces to cull of the proxy's (front, back) halves: the front half's matrix mirrors z,
+#: which turns its outer faces into back faces.
+_CULL_FACES = ("front", "back")
 
 
 def unit_hemisphere(
-    rings: int = 12, segments: int = 32
+    rings: int = 8, segments: int = 24
 ) -> tuple[NDArray[np.float32], NDArray[np.uint32]]:
     """Vertices ``(N, 3)`` and triangle indices of the z <= 0 half of the unit sphere, the
-    rim (z = 0) included."""
+    rim (z = 0) included; triangles are counter-clockwise seen from outside. The default
+    8 x 24 stays within 0.9% of the sphere (about a millimetre on the skull proxy)."""
     polar = np.linspace(0.0, math.pi / 2, rings + 1)  # from the pole (0, 0, -1) to the rim
     azimuth = np.linspace(0.0, 2 * math.pi, segments, endpoint=False)
     p, a = np.meshgrid(polar, azimuth, indexing="ij")
@@ -45,7 +51,7 @@ def unit_hemisphere(
     s1 = (s + 1) % segments
     a0, a1 = r * segments + s, r * segments + s1
     b0, b1 = (r + 1) * segments + s, (r + 1) * segments + s1
-    tris = np.stack([a0, b0, b1, a0, b1, a1], axis=-1).reshape(-1, 3)
+    tris = np.stack([a0, b1, b0, a0, a1, b1], axis=-1).reshape(-1, 3)
     return verts.astype(np.float32), tris.astype(np.uint32).ravel()
 
 
@@ -80,7 +86,7 @@ class HeadOccluder:
         projection: NDArray[np.float32],
     ) -> None:
         """Write the depth of ``face``'s head (its mesh and skull ``proxy``) into ``fbo``
-        (bound, depth test on)."""
+        (bound, depth test on, front faces clockwise as the flipped projection draws them)."""
         vertices = np.ascontiguousarray(face.vertices, dtype=np.float32)
         if vertices.shape != (NUM_LANDMARKS, 3):
             raise ValueError(
@@ -95,9 +101,13 @@ class HeadOccluder:
         set_uniform(self.program, "u_push", FACE_PUSH_M)
         self._face_vao.render(moderngl.TRIANGLES)
         set_uniform(self.program, "u_push", 0.0)
-        for half in proxy.half_matrices(face):
+        self.ctx.enable(moderngl.CULL_FACE)
+        for half, cull in zip(proxy.half_matrices(face), _CULL_FACES, strict=True):
+            self.ctx.cull_face = cull
             set_matrix(self.program, "u_model", half)
             self._proxy_vao.render(moderngl.TRIANGLES)
+        self.ctx.cull_face = "back"
+        self.ctx.disable(moderngl.CULL_FACE)
         fbo.color_mask = mask
         fbo.use()
 

@@ -1,7 +1,8 @@
 """GLSL programs loaded by name from ``shaders/``, specialised with ``#define`` lines, cached.
 
 ``programs.get("product", "pbr", {"HAS_UV": True})`` compiles ``product.vert`` with
-``pbr.frag``; ``#include "lighting.glsl"`` lines are replaced by that file's text. Each
+``pbr.frag``; ``#include "lighting.glsl"`` lines are replaced by that file's text (its own
+includes inlined in turn, each file once per shader). Each
 (vertex, fragment, defines) triple is compiled once per cache, and a cache belongs to one
 context.
 """
@@ -32,7 +33,7 @@ def specialise(source: str, defines: Mapping[str, DefineValue], folder: Path) ->
 
     A define whose value is ``True`` becomes ``#define NAME``; ``False`` leaves it out.
     """
-    body = _INCLUDE.sub(lambda m: _read(folder / m.group(1)), source)
+    body = _inline(source, folder, set())
     lines = []
     for name, value in sorted(defines.items()):
         if value is False:
@@ -42,6 +43,20 @@ def specialise(source: str, defines: Mapping[str, DefineValue], folder: Path) ->
     if not head.startswith("#version"):
         raise ShaderError(f"shader must start with a #version line, got {head[:40]!r}")
     return head + sep + "".join(line + "\n" for line in lines) + rest
+
+
+def _inline(source: str, folder: Path, seen: set[str]) -> str:
+    """``source`` with each ``#include`` replaced by that file's text, recursively; a file
+    already inlined into this shader is left out."""
+
+    def include(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in seen:
+            return ""
+        seen.add(name)
+        return _inline(_read(folder / name), folder, seen)
+
+    return _INCLUDE.sub(include, source)
 
 
 def _read(path: Path) -> str:
