@@ -8,7 +8,9 @@
 // along the head's vertical axis), 3 balayage (an ombre painted in streaks), chosen by the
 // STYLE define (one program per style: only streak styles pay for the noise). Writes alpha 0
 // (coverage of products: the FXAA pass leaves these pixels alone; thumbnails draw the dye
-// opaque); discards where there is no hair.
+// opaque). Where there is no hair it discards, or with FILL defined (no background is drawn
+// under it) writes the frame's pixel as the background does: a shader that may discard
+// costs llvmpipe about three times as much per pixel.
 uniform sampler2D u_frame;
 uniform ivec2 u_offset;
 uniform sampler2D u_matte;
@@ -44,11 +46,18 @@ float noise(float x) {
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy) + u_offset;
     vec2 m = (vec2(p) - u_matte_origin) * u_matte_scale;  // texel centres at integers
-    if (any(lessThan(m, vec2(-0.5))) || any(greaterThan(m, u_matte_size - 0.5))) discard;
+    bool inside = all(greaterThanEqual(m, vec2(-0.5))) && all(lessThanEqual(m, u_matte_size - 0.5));
     vec2 uv = (clamp(m, vec2(0.0), u_matte_size - 1.0) + 0.5) / vec2(textureSize(u_matte, 0));
-    float a = texture(u_matte, uv).r * u_intensity;
-    if (a <= 0.0) discard;
+    float a = inside ? texture(u_matte, uv).r * u_intensity : 0.0;
     vec3 src = texelFetch(u_frame, p, 0).rgb;
+    if (a <= 0.0) {
+#ifdef FILL
+        f_color = vec4(src, 0.0);
+        return;
+#else
+        discard;
+#endif
+    }
 #if STYLE == 0
     vec3 dye = u_root;
 #else

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import moderngl
@@ -95,6 +96,40 @@ def test_intensity_zero_is_byte_identical(
     engine.reset()
     out = engine.process(frame, Look((LookItem("hair-copper-red", 0.0),)))
     assert np.array_equal(out, frame)
+
+
+@pytest.mark.slow
+def test_hair_colour_alone_fills_its_spans_as_over_the_background(
+    gl_ctx: moderngl.Context, engine: Engine, frames: dict[str, tuple[str, NDArray[np.uint8]]]
+) -> None:
+    """Drawn alone, the hair colour gets no background and fills its matte's spans itself
+    (only they are uploaded and read back); worn with a lipstick, it is drawn over the
+    background. On the same face and matte both give the very same bytes outside the
+    lipstick's box (a span filled with garbage, or hair left out of the spans, would not)."""
+    tag, frame = frames[PHOTOS[3]]  # a close-up: the hair fills much of the frame
+    engine.reset()
+    engine.process(frame, Look.of("hair-copper-red"))
+    matte = _matte(engine, frame)
+    result = engine.last_result
+    assert result is not None
+    looks = {
+        "alone": Look.of("hair-copper-red"),
+        "with lipstick": Look((LookItem("hair-copper-red"), LookItem("lips-coral"))),
+        "lipstick": Look.of("lips-coral"),
+    }
+    out, boxes = {}, {}
+    with Renderer(gl_ctx) as renderer:
+        for name, look in looks.items():
+            wear = [replace(w, matte=matte) for w in engine._wear(result.faces, look)]
+            out[name] = renderer.render(frame, wear).copy()
+            assert renderer.drawn_box is not None, f"{tag}: {name} drew nothing"
+            boxes[name] = renderer.drawn_box
+    assert (out["alone"] != frame).any(axis=2).sum() > 5000, f"{tag}: hair not recoloured"
+    x, y, w, h = boxes["lipstick"]
+    outside = np.ones(frame.shape[:2], bool)
+    outside[y : y + h, x : x + w] = False
+    differ = (out["alone"] != out["with lipstick"]).any(axis=2) & outside
+    assert not differ.any(), f"{tag}: {int(differ.sum())} pixels differ outside the lips"
 
 
 @pytest.mark.slow

@@ -48,6 +48,9 @@ class HairColorPass(RenderPass[WornHairColor]):
     ) -> Box | None:
         return self.dye.prepare([(face, face.items[-1]) for face in faces])
 
+    def regions(self) -> tuple[Box, ...] | None:
+        return self.dye.regions()
+
     def draw(self, stage: Stage, dc: DrawContext) -> None:
         self.dye.draw(dc)
 

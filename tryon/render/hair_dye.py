@@ -117,22 +117,19 @@ def dye_axis(face: FaceGeometry, matte: FaceMatte) -> DyeAxis:
 
 
 class HairDye:
-    """Draws one dye per face over its hair matte, on the face image (GL objects made once:
-    a program per style from the cache and a vertex array for each, matte textures grown as
-    needed).
+    """Draws one dye per face over its hair matte, on the face image (GL objects made on
+    first use and kept: a program per style and way of drawing, from the cache, and a vertex
+    array for each; matte textures grown as needed).
     ``shading``: darken the hair to each dye's ``shade`` (never brighten it)."""
 
     def __init__(
         self, ctx: moderngl.Context, programs: ProgramCache, shading: bool = False
     ) -> None:
         self.ctx = ctx
-        self._vaos = {
-            style: ctx.vertex_array(
-                programs.get("fullscreen", "hair_color", {"SHADE": shading, "STYLE": number}),
-                [],
-            )
-            for style, number in _STYLES.items()
-        }
+        self._programs = programs
+        self._shading = shading
+        #: By style and whether the program fills (writes the frame where there is no hair).
+        self._vaos: dict[tuple[HairStyle, bool], moderngl.VertexArray] = {}
         self._textures: list[moderngl.Texture] = []
         self._draws: list[_Draw] = []
 
@@ -168,14 +165,22 @@ class HairDye:
             boxes.append(matte.box)
         return union_box(boxes)
 
+    def regions(self) -> tuple[Box, ...] | None:
+        """The spans of the one matte to dye, which :meth:`draw` fills when ``dc.fill``
+        (None with several: a face's spans filled would undo another's dye there)."""
+        return self._draws[0].matte.spans if len(self._draws) == 1 else None
+
     def draw(self, dc: DrawContext) -> None:
-        """Draw the dyes :meth:`prepare` readied, each within its matte's spans."""
+        """Draw the dyes :meth:`prepare` readied, each within its matte's spans (with
+        ``dc.fill``, every pixel of them: the frame's where there is no hair)."""
         bx, by, bw, bh = dc.box
-        fbo = dc.target.fbo
+        fbo = dc.ctx.fbo  # the target's, with or without depth
         try:
             for d in self._draws:
                 rows, cols = d.matte.hair.shape
-                vao = self._set(d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows))
+                vao = self._set(
+                    d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows), dc.fill
+                )
                 p = vao.program
                 set_uniform(p, "u_hair_lum", d.matte.hair_luminance or 1.0)
                 set_uniform(p, "u_axis_origin", d.axis.origin)
@@ -194,7 +199,7 @@ class HairDye:
         _, _, w, h = dc.box
         tex = self._texture(len(self._draws), (w, h))
         tex.write(np.full((h, w), 255, np.uint8), viewport=(0, 0, w, h))
-        vao = self._set(dye, tex, dc, (0.0, 0.0), 1.0, (w, h))
+        vao = self._set(dye, tex, dc, (0.0, 0.0), 1.0, (w, h), fill=True)
         p = vao.program
         set_uniform(p, "u_axis_origin", (0.0, 0.0))
         set_uniform(p, "u_axis", (0.0, 1.0))
@@ -211,14 +216,20 @@ class HairDye:
         origin: tuple[float, float],
         scale: float,
         size: tuple[int, int],
+        fill: bool,
     ) -> moderngl.VertexArray:
         """Bind the frame and ``texture`` and set the uniforms common to drawing and swatches
-        on the program of ``dye``'s style; its vertex array."""
+        on the program of ``dye``'s style (``fill``: the one that writes the frame where there
+        is no hair, instead of discarding); its vertex array."""
         if dc.frame.texture is None:
             raise RuntimeError("HairDye.draw() before the frame was uploaded")
         dc.frame.texture.use(0)
         texture.use(_MATTE_UNIT)
-        vao = self._vaos[dye.style]
+        vao = self._vaos.get((dye.style, fill))
+        if vao is None:
+            defines = {"SHADE": self._shading, "STYLE": _STYLES[dye.style], "FILL": fill}
+            program = self._programs.get("fullscreen", "hair_color", defines)
+            vao = self._vaos[dye.style, fill] = self.ctx.vertex_array(program, [])
         p = vao.program
         set_uniform(p, "u_frame", 0)
         set_uniform(p, "u_offset", dc.box[:2])
@@ -239,6 +250,7 @@ class HairDye:
     def release(self) -> None:
         for vao in self._vaos.values():
             vao.release()
+        self._vaos.clear()
         for tex in self._textures:
             tex.release()
         self._textures.clear()

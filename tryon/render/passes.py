@@ -111,7 +111,10 @@ class PassFace(Generic[W]):
 class DrawContext:
     """What a pass draws with: the bound target, the box being drawn (at the target's
     corner), the camera of that box and its flipped projection, and the camera frame's
-    texture (the box's texels are uploaded; texel = box offset + fragment position)."""
+    texture (the box's texels are uploaded; texel = box offset + fragment position).
+    ``fill``: no background is drawn, and only the pass's :meth:`RenderPass.regions` are
+    uploaded: the pass writes every pixel of them itself (the frame's where it changes
+    nothing)."""
 
     ctx: moderngl.Context
     target: RenderTarget
@@ -119,6 +122,7 @@ class DrawContext:
     camera: CameraIntrinsics
     projection: NDArray[np.float32]
     frame: BackgroundPass
+    fill: bool = False
 
 
 def union_box(boxes: Sequence[Box | None]) -> Box | None:
@@ -161,6 +165,13 @@ class RenderPass(ABC, Generic[W]):
     def prepare(self, faces: Sequence[PassFace[W]], camera: CameraIntrinsics) -> Box | None:
         """Get this frame's drawing ready (fits, uploads of per-face data) and return the
         box of frame pixels it may change, clipped to the frame (None: nothing in view)."""
+
+    def regions(self) -> tuple[Box, ...] | None:
+        """Boxes inside :meth:`prepare`'s box holding every pixel this frame's drawing
+        changes, when the pass can fill them by itself (:attr:`DrawContext.fill`): drawn
+        alone on the face image, it then gets no background, and only these boxes are
+        uploaded and read back. None (the default): it needs the background under its box."""
+        return None
 
     @abstractmethod
     def draw(self, stage: Stage, dc: DrawContext) -> None:

@@ -7,8 +7,10 @@ mesh + skull proxy) so the parts behind it are hidden; 3D products' opaque parts
 parts and lenses follow; the box is anti-aliased (MSAA resolve or an FXAA pass, see
 :mod:`tryon.render.antialias`) and read back once. Only the union of the boxes the passes
 cover is uploaded, drawn, smoothed and read back; the rest of the output is a copy of the
-input frame. Each product kind has its own pass (:mod:`tryon.render.kinds`), made on first
-use and kept.
+input frame. A pass on the face image drawn alone may do with less: one that fills its own
+regions (:meth:`~tryon.render.passes.RenderPass.regions`; the hair colour's tile rows that
+hold hair) gets no background, and only those regions are uploaded and read back. Each
+product kind has its own pass (:mod:`tryon.render.kinds`), made on first use and kept.
 
 Several renderers, each with its own context or sharing one, may live in one process (a
 server's sessions, a batch job's engines): every public method makes the renderer's context
@@ -74,6 +76,14 @@ def _has_edges(passes: Sequence[RenderPass[Any]]) -> bool:
     """Whether a pass draws 3D parts, whose edges anti-aliasing smooths (passes on the face
     image only blend into the photo: FXAA over them would cost much and change nothing)."""
     return any(p.needs_occluder for p in passes)
+
+
+def _fill_regions(passes: Sequence[RenderPass[Any]]) -> tuple[Box, ...] | None:
+    """The regions of the one pass drawn, when it draws on the face image only and fills
+    them itself (:meth:`RenderPass.regions`); None otherwise."""
+    if len(passes) != 1 or tuple(passes[0].stages) != (Stage.FACE_IMAGE,):
+        return None
+    return passes[0].regions()
 
 
 def _check_out(out: NDArray[np.uint8], shape: tuple[int, ...]) -> NDArray[np.uint8]:
@@ -170,11 +180,17 @@ class Renderer:
         box = union_box([b for _, b in active])
         if box is None:  # nothing is in view
             return result
-        self._background.upload(frame, box)
         passes = [p for p, b in active if b is not None]
+        self.drawn_box = box
+        regions = _fill_regions(passes)
+        if regions is not None:  # only the regions: uploaded, drawn, read back
+            for region in regions:
+                self._background.upload(frame, region)
+            self._draw(target, box, camera, passes, (), self._background, fill=True)
+            return target.read(box, result, smooth=False, regions=regions)
+        self._background.upload(frame, box)
         occluded = [(w, h) for w, h in zip(wear, heads, strict=True) if self._hides(w)]
         self._draw(target, box, camera, passes, occluded, self._background)
-        self.drawn_box = box
         return target.read(box, result, smooth=_has_edges(passes))
 
     def present(self, frame: NDArray[np.uint8], wear: Sequence[FaceWear], surface: Surface) -> None:
@@ -338,15 +354,19 @@ class Renderer:
         box: Box,
         camera: CameraIntrinsics,
         background: BackgroundPass,
+        fill: bool = False,
     ) -> DrawContext:
-        """Bind ``target`` for ``box``, draw the background there, and return the context
-        the passes draw with (GL front faces set for the flipped projection)."""
+        """Bind ``target`` for ``box``, draw the background there (unless the pass fills
+        its regions itself: ``fill``, drawn without depth), and return the context the
+        passes draw with (GL front faces set for the flipped projection)."""
         x0, y0, w, h = box
         crop = CameraIntrinsics(w, h, camera.fx, camera.fy, camera.cx - x0, camera.cy - y0)
-        target.begin(w, h)
-        background.draw((x0, y0))
+        target.begin(w, h, depth=not fill)
+        if not fill:
+            background.draw((x0, y0))
         self.ctx.front_face = "cw"  # the flipped projection mirrors the winding
-        return DrawContext(self.ctx, target, box, crop, flipped_projection(crop), background)
+        projection = flipped_projection(crop)
+        return DrawContext(self.ctx, target, box, crop, projection, background, fill)
 
     def _draw(
         self,
@@ -356,10 +376,12 @@ class Renderer:
         passes: Sequence[RenderPass[Any]],
         occluded: Sequence[tuple[FaceWear, HeadProxy]],
         background: BackgroundPass,
+        fill: bool = False,
     ) -> None:
-        """Draw ``box`` of the picture at the target's corner: background, face-image passes,
-        then (when a pass draws 3D parts) head occluders and the 3D stages."""
-        dc = self._begin(target, box, camera, background)
+        """Draw ``box`` of the picture at the target's corner: background (unless ``fill``),
+        face-image passes, then (when a pass draws 3D parts) head occluders and the 3D
+        stages."""
+        dc = self._begin(target, box, camera, background, fill)
         try:
             for render_pass in passes:
                 if Stage.FACE_IMAGE in render_pass.stages:

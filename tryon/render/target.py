@@ -16,6 +16,8 @@ before them, frame and opaque parts, so a temple behind a lens shows through it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import moderngl
 import numpy as np
 from numpy.typing import NDArray
@@ -29,8 +31,8 @@ Box = tuple[int, int, int, int]
 
 
 class RenderTarget:
-    """Colour + depth framebuffer of one size (multisampled for ``msaa``), a single-sampled
-    copy of it, and a preallocated readback buffer."""
+    """Colour + depth framebuffer of one size (multisampled for ``msaa``), the colour alone
+    as a framebuffer too, a single-sampled copy of it, and a preallocated readback buffer."""
 
     def __init__(
         self,
@@ -58,6 +60,9 @@ class RenderTarget:
             self._color.filter = (moderngl.LINEAR, moderngl.LINEAR)  # FXAA's bilinear taps
         self._depth = ctx.depth_renderbuffer(size, samples=samples)
         self.fbo = ctx.framebuffer(color_attachments=[self._color], depth_attachment=self._depth)
+        #: The colour without the depth: what is drawn without depth costs llvmpipe about
+        #: half as much per pixel there (a depth buffer attached slows every shader).
+        self.flat_fbo = ctx.framebuffer(color_attachments=[self._color])
         self._copy = ctx.texture(size, 4)
         self._copy.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self._copy_fbo = ctx.framebuffer([self._copy])
@@ -66,13 +71,16 @@ class RenderTarget:
         self.pixels: NDArray[np.uint8] = np.empty((height, width, components), dtype=np.uint8)
         self._scratch: NDArray[np.uint8] = np.empty(width * height * components, dtype=np.uint8)
 
-    def begin(self, width: int, height: int) -> None:
-        """Bind the framebuffer for drawing a ``width`` x ``height`` box at its corner."""
+    def begin(self, width: int, height: int, depth: bool = True) -> None:
+        """Bind the framebuffer for drawing a ``width`` x ``height`` box at its corner (its
+        depth cleared; ``depth=False``: the colour alone, :attr:`flat_fbo`)."""
         box = (0, 0, width, height)
-        self.fbo.viewport = box
-        self.fbo.scissor = box
-        self.fbo.use()
-        self.fbo.clear(depth=1.0, viewport=box)
+        fbo = self.fbo if depth else self.flat_fbo
+        fbo.viewport = box
+        fbo.scissor = box
+        fbo.use()
+        if depth:
+            fbo.clear(depth=1.0, viewport=box)
 
     def backdrop(self, width: int, height: int) -> moderngl.Texture:
         """What is drawn so far in the ``width`` x ``height`` box, copied (resolved, with
@@ -95,13 +103,18 @@ class RenderTarget:
             return self._copy
         return self._color
 
-    def read(self, box: Box, out: NDArray[np.uint8], smooth: bool = True) -> NDArray[np.uint8]:
-        """Finish the drawn box and read it back, once, into ``out[y:y+h, x:x+w]``."""
+    def read(
+        self, box: Box, out: NDArray[np.uint8], smooth: bool = True, regions: Sequence[Box] = ()
+    ) -> NDArray[np.uint8]:
+        """Finish the drawn box and read it back into ``out[y:y+h, x:x+w]``: all of it, or
+        only ``regions`` (boxes of the frame inside it)."""
         x, y, w, h = box
         source = self._copy_fbo if self.finish(w, h, smooth) is self._copy else self.fbo
-        region = self._scratch[: w * h * self.components].reshape(h, w, self.components)
-        source.read_into(region, viewport=(0, 0, w, h), components=self.components, alignment=1)
-        out[y : y + h, x : x + w] = region
+        for rx, ry, rw, rh in regions or (box,):
+            region = self._scratch[: rw * rh * self.components].reshape(rh, rw, self.components)
+            viewport = (rx - x, ry - y, rw, rh)
+            source.read_into(region, viewport=viewport, components=self.components, alignment=1)
+            out[ry : ry + rh, rx : rx + rw] = region
         return out
 
     def _copy_box(self, width: int, height: int) -> None:
@@ -113,10 +126,10 @@ class RenderTarget:
         self,
     ) -> tuple[moderngl.Framebuffer | moderngl.Renderbuffer | moderngl.Texture, ...]:
         """Every GL object this target owns."""
-        return (self._color, self._depth, self.fbo, self._copy, self._copy_fbo)
+        return (self._color, self._depth, self.fbo, self.flat_fbo, self._copy, self._copy_fbo)
 
     def release(self) -> None:
-        if self.ctx.fbo in (self.fbo, self._copy_fbo):
+        if self.ctx.fbo in (self.fbo, self.flat_fbo, self._copy_fbo):
             # moderngl re-binds ctx.fbo after making any framebuffer: leave it a live one.
             self.ctx.detect_framebuffer(0).use()
         for obj in self.objects():

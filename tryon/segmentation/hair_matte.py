@@ -49,10 +49,11 @@ BLEND_NEW = 0.5
 _UNSURE = (0.3, 0.7)
 #: Matte values below this (of 255) are cut to 0, so the face and background keep their bytes.
 _SNAP = 10
-#: sRGB byte -> its share of linear luminance, per channel (Rec. 709 weights).
+#: sRGB byte -> its share of linear luminance, per channel (Rec. 709 weights), as a
+#: ``(1, 256, 3)`` table for ``cv2.LUT``.
 _SRGB = np.arange(256) / 255.0
 _LINEAR_LUMINANCE = (
-    np.where(_SRGB <= 0.04045, _SRGB / 12.92, ((_SRGB + 0.055) / 1.055) ** 2.4)[:, None]
+    np.where(_SRGB <= 0.04045, _SRGB / 12.92, ((_SRGB + 0.055) / 1.055) ** 2.4)[None, :, None]
     * np.array([0.2126, 0.7152, 0.0722])
 ).astype(np.float32)
 #: The matte grid's longest side, pixels (the parse has fewer; edges are refined on it).
@@ -75,6 +76,8 @@ _PARSE_NICE = 10
 
 Affine = NDArray[np.float64]
 Box = tuple[int, int, int, int]
+#: ``(x0, y0, x1, y1)``: the pixels from ``(x0, y0)`` up to ``(x1, y1)``, not included.
+Extent = tuple[int, int, int, int]
 
 
 def similarity(src: NDArray[np.float32], dst: NDArray[np.float32]) -> Affine:
@@ -136,13 +139,15 @@ def face_box(crop_from_frame: Affine, size: int, frame_size: tuple[int, int]) ->
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
-    """One face's last parse: the landmarks then, the crop it was made on, the result, and
-    the hair that is carried (uint8 on the crop: the parser's doubt cut, cut to the person)."""
+    """One face's last parse: the landmarks then, the crop it was made on, the result, the
+    hair that is carried (uint8 on the crop: the parser's doubt cut, cut to the person) and
+    the extent of the crop that holds all of it (empty: no hair)."""
 
     landmarks: NDArray[np.float32]
     crop_from_frame: Affine
     parse: FaceParse
     hair: NDArray[np.uint8]
+    extent: Extent
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +161,9 @@ class _Crop:
 
 @dataclass(frozen=True, slots=True)
 class _Last:
-    """A face's last matte: the smooth alpha on its grid, the landmarks and the parse it was
-    made from, its grid-to-frame map, and what the stage returned."""
+    """A face's last matte: the smooth alpha on its grid (trimmed as the matte returned:
+    0 around it), the landmarks and the parse it was made from, its grid-to-frame map, and
+    what the stage returned."""
 
     alpha: NDArray[np.float32]
     landmarks: NDArray[np.float32]
@@ -229,16 +235,23 @@ def _box_shift(box: Box) -> Affine:
     return np.array([[1.0, 0.0, box[0]], [0.0, 1.0, box[1]]])
 
 
-def _refine_edges(grey: NDArray[np.float32], hair: NDArray[np.float32]) -> NDArray[np.float32]:
-    """``hair`` with its edges (a band a guided-filter radius wide) following the frame's
-    edges; away from them it is kept, so no haze spreads over the face or background."""
-    radius = max(2, round(min(hair.shape) / 80))
+def _edge_radius(size: tuple[int, int]) -> int:
+    """The guided filter's radius on a matte grid of ``size``."""
+    return max(2, round(min(size) / 80))
+
+
+def _refine_edges(
+    grey: NDArray[np.float32], hair: NDArray[np.float32], radius: int
+) -> NDArray[np.float32]:
+    """``hair`` (changed in place) with its edges (a band ``radius`` wide) following the
+    frame's edges; away from them it is kept, so no haze spreads over the face or
+    background. A pixel's result depends on the pixels up to ``3 * radius`` away only."""
     guided = np.clip(guided_filter(grey, hair, radius, 1e-3), 0.0, 1.0)
     hard = (hair > 0.5).astype(np.uint8)
     kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
     band = cv2.dilate(hard, kernel) != cv2.erode(hard, kernel)
-    out: NDArray[np.float32] = np.where(band, guided, hair)
-    return out
+    np.copyto(hair, guided, where=band)
+    return hair
 
 
 class _ParseWorker:
@@ -362,7 +375,44 @@ def _parse(
         crop_from_grid = _compose(m, _grid((float(box[0]), float(box[1])), scale))
         flags = cv2.INTER_LINEAR
         hair *= cv2.warpAffine(person, crop_from_grid, (size, size), flags=flags, borderValue=(0,))
-    return _Parsed(crop.landmarks, m, parse, np.round(hair).astype(np.uint8))
+    carried = np.round(hair).astype(np.uint8)
+    return _Parsed(crop.landmarks, m, parse, carried, _extent(carried))
+
+
+def _extent(alpha: NDArray[np.generic]) -> Extent:
+    """The extent of ``alpha``'s pixels above 0 (``(0, 0, 0, 0)`` when none is)."""
+    rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+    if not len(rows):
+        return (0, 0, 0, 0)
+    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+
+def _reach(extent: Extent, dst_to_src: Affine) -> Extent:
+    """The extent of the destination pixels that a bilinear warp by ``dst_to_src`` (the
+    warp's inverse map) gives some of the source's ``extent`` (loose by a pixel)."""
+    x0, y0, x1, y1 = extent
+    if x1 <= x0 or y1 <= y0:
+        return extent
+    corners = np.array([[x0 - 1, y0 - 1], [x1, y0 - 1], [x0 - 1, y1], [x1, y1]], np.float64)
+    inv = _invert(dst_to_src)
+    pts = corners @ inv[:, :2].T + inv[:, 2]
+    lo, hi = np.floor(pts.min(0)), np.ceil(pts.max(0))
+    return (int(lo[0]), int(lo[1]), int(hi[0]) + 1, int(hi[1]) + 1)
+
+
+def _region(reaches: Sequence[Extent], margin: int, size: tuple[int, int]) -> Extent:
+    """The extent holding every one of ``reaches`` (empty ones left out) grown by
+    ``margin``, clipped to a grid of ``size``, starting on even pixels (empty: none)."""
+    real = [r for r in reaches if r[2] > r[0] and r[3] > r[1]]
+    if not real:
+        return (0, 0, 0, 0)
+    x0 = max(0, min(r[0] for r in real) - margin)
+    y0 = max(0, min(r[1] for r in real) - margin)
+    x1 = min(size[0], max(r[2] for r in real) + margin)
+    y1 = min(size[1], max(r[3] for r in real) + margin)
+    if x1 <= x0 or y1 <= y0:
+        return (0, 0, 0, 0)
+    return (x0 - x0 % 2, y0 - y0 % 2, x1, y1)
 
 
 def _grid_over(box: Box) -> tuple[float, tuple[int, int]]:
@@ -480,38 +530,55 @@ class HairMatteStage:
             return previous.matte
         x, y, bw, bh = box
         scale, size = _grid_over(box)
-        origin = (float(x), float(y))
-        frame_from_grid = _grid(origin, scale)
-        pixels = _grid_pixels(frame, box, size)
+        frame_from_grid = _grid((float(x), float(y)), scale)
         now_from_then = similarity(parsed.landmarks, crop.landmarks)
         grid_to_crop = _compose(
             parsed.crop_from_frame, _compose(_invert(now_from_then), frame_from_grid)
         )
-        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-        carried = cv2.warpAffine(parsed.hair, grid_to_crop, size, flags=flags, borderValue=(0,))
-        hair = np.asarray(carried, np.float32) * np.float32(1.0 / 255.0)
-        grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
-        alpha = _refine_edges(grey, hair)
+        reaches = [_reach(parsed.extent, grid_to_crop)]
         if previous is not None:
             then_from_now = _invert(similarity(previous.landmarks, crop.landmarks))
             carry = _compose(
                 _invert(previous.frame_from_grid), _compose(then_from_now, frame_from_grid)
             )
-            alpha = BLEND_NEW * alpha + (1.0 - BLEND_NEW) * _warp(previous.alpha, carry, size)
-        out = np.asarray(np.round(alpha * 255.0), np.uint8)
-        out[out < _SNAP] = 0
+            reaches.append(_reach(_extent(previous.alpha), carry))
+        # Only the region of the grid that the hair and the last matte reach is worked on,
+        # with room for the edge refinement (the rest of the grid is 0).
+        radius = _edge_radius(size)
+        gx0, gy0, gx1, gy1 = _region(reaches, 3 * radius + 1, size)
+        if gx1 <= gx0:
+            gx0, gy0, gx1, gy1 = 0, 0, 1, 1
+        region = (gx1 - gx0, gy1 - gy0)
+        to_region = _box_shift((gx0, gy0, 0, 0))
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        region_to_crop = _compose(grid_to_crop, to_region)
+        carried = cv2.warpAffine(parsed.hair, region_to_crop, region, flags=flags, borderValue=(0,))
+        hair = np.asarray(carried, np.float32) * np.float32(1.0 / 255.0)
+        pixels = _grid_pixels(frame, box, size)[gy0:gy1, gx0:gx1]
+        grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+        alpha = _refine_edges(grey, hair, radius)
+        if previous is not None:
+            carried_last = _warp(previous.alpha, _compose(carry, to_region), region)
+            alpha = BLEND_NEW * alpha + (1.0 - BLEND_NEW) * carried_last
+        rounded = cv2.convertScaleAbs(alpha, alpha=255.0)  # alpha is not negative
+        out = np.asarray(cv2.threshold(rounded, _SNAP - 1, 0, cv2.THRESH_TOZERO)[1], np.uint8)
         luminance = _mean_luminance(pixels, out)
-        rows, cols = np.flatnonzero(out.any(axis=1)), np.flatnonzero(out.any(axis=0))
-        if len(rows):  # trim to the hair: the pass uploads and draws only that
-            r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        c0, r0, c1, r1 = _extent(out)
+        if c1 > c0:  # trim to the hair: the pass uploads and draws only that
             out = np.ascontiguousarray(out[r0:r1, c0:c1])
+            alpha = alpha[r0:r1, c0:c1]
+            c0, c1, r0, r1 = c0 + gx0, c1 + gx0, r0 + gy0, r1 + gy0
             grid_to_crop = _compose(grid_to_crop, _box_shift((c0, r0, 0, 0)))
             origin = (x + c0 / scale, y + r0 / scale)
             fx0, fy0 = int(np.floor(origin[0])), int(np.floor(origin[1]))
             fx1 = min(x + bw, int(np.ceil(x + c1 / scale)))
             fy1 = min(y + bh, int(np.ceil(y + r1 / scale)))
             box = (fx0, fy0, fx1 - fx0, fy1 - fy0)
-        spans = _spans(out, origin, scale, box) if len(rows) else ()
+        else:
+            out = np.zeros((1, 1), np.uint8)
+            alpha = np.zeros((1, 1), np.float32)
+            origin = (float(x), float(y))
+        spans = _spans(out, origin, scale, box) if c1 > c0 else ()
         matte = FaceMatte(
             crop.face_id,
             box,
@@ -524,7 +591,9 @@ class HairMatteStage:
             parsed,
             grid_to_crop,
         )
-        self._previous[crop.face_id] = _Last(alpha, crop.landmarks, parsed, frame_from_grid, matte)
+        self._previous[crop.face_id] = _Last(
+            alpha, crop.landmarks, parsed, matte.frame_from_grid(), matte
+        )
         return matte
 
 
@@ -537,9 +606,10 @@ def _spans(
     h, w = hair.shape
     rows, cols = -(-h // t), -(-w // t)
     reach = np.zeros((rows * t, cols * t), np.uint8)  # a texel's bilinear neighbours too
-    reach[:h, :w] = cv2.dilate((hair > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    reach[:h, :w] = cv2.dilate(hair, np.ones((3, 3), np.uint8))
     tiles = np.zeros((rows, cols + 2), np.int8)
-    tiles[:, 1:-1] = reach.reshape(rows, t, cols, t).max(axis=(1, 3))
+    by_row = reach.reshape(rows, t, cols * t).max(axis=1)
+    tiles[:, 1:-1] = by_row.reshape(rows, cols, t).max(axis=2) > 0
     edges = np.diff(tiles, axis=1)  # 1 where a run of tiles starts, -1 after it ends
     row, start = np.nonzero(edges == 1)
     end = np.nonzero(edges == -1)[1]  # the same runs, in the same (row-major) order
@@ -557,10 +627,9 @@ def _spans(
 def _mean_luminance(pixels: NDArray[np.uint8], alpha: NDArray[np.uint8]) -> float | None:
     """Mean linear luminance of ``pixels`` weighted by ``alpha`` over every other pixel of
     every other row (a hair's mean barely differs); None if alpha is 0 on all of those."""
-    pixels, alpha = pixels[::2, ::2], alpha[::2, ::2]
+    pixels, alpha = np.ascontiguousarray(pixels[::2, ::2]), alpha[::2, ::2]
     weight = float(alpha.sum(dtype=np.float64))
     if weight <= 0:
         return None
-    lut = _LINEAR_LUMINANCE
-    lum = lut[pixels[..., 0], 0] + lut[pixels[..., 1], 1] + lut[pixels[..., 2], 2]
-    return float((lum * alpha).sum(dtype=np.float64)) / weight
+    shares = cv2.LUT(pixels, _LINEAR_LUMINANCE).reshape(-1, 3)
+    return float((alpha.reshape(-1).astype(np.float32) @ shares).sum(dtype=np.float64)) / weight
