@@ -20,6 +20,7 @@ from tryon.catalog.catalog import Catalog
 from tryon.catalog.look import Look
 from tryon.engine import Engine, EngineOptions
 from tryon.measure.measurements import MeasureOptions
+from tryon.render.context import create_context
 from tryon.server.metrics import Metrics
 from tryon.server.workers import EnginePool, RemoteEngine, WorkerDied
 
@@ -73,6 +74,38 @@ def test_a_remote_engine_draws_what_a_local_one_draws(
         assert remote.last_result is not None and remote.last_result.drawn_box is None
     finally:
         remote.close()
+
+
+def _thread_names(pid: int) -> list[str]:
+    return [
+        Path(f"/proc/{pid}/task/{t}/comm").read_text().strip()
+        for t in os.listdir(f"/proc/{pid}/task")
+    ]
+
+
+def test_a_worker_rasterizes_on_its_sessions_threads(
+    single: EnginePool, astronaut: NDArray[np.uint8]
+) -> None:
+    """llvmpipe's own thread pool is off in a worker (``LP_NUM_THREADS=0`` unless the
+    environment says otherwise): after drawing, the worker has no ``llvmpipe-N`` thread, while
+    a context made with the environment as given has them (what the check looks for)."""
+    if "LP_NUM_THREADS" in os.environ:
+        pytest.skip("the environment sets LP_NUM_THREADS for every process")
+    remote = single()
+    try:
+        remote.process(astronaut, LOOK, 1000)
+        assert remote.last_result is not None and remote.last_result.drawn_box is not None
+        (pid,) = (s.pid for s in single.stats())
+        assert pid is not None
+        assert not [n for n in _thread_names(pid) if n.startswith("llvmpipe")]
+    finally:
+        remote.close()
+    ctx = create_context()  # in this process, with the environment as given
+    try:
+        if "llvmpipe" in str(ctx.info["GL_RENDERER"]):
+            assert [n for n in _thread_names(os.getpid()) if n.startswith("llvmpipe")]
+    finally:
+        ctx.release()
 
 
 def test_sessions_spread_over_the_workers_and_metrics_say_so(pool: EnginePool) -> None:

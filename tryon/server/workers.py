@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing as mp
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -50,6 +51,12 @@ log = logging.getLogger(__name__)
 #: Longest wait for a worker to start (import MediaPipe, make the catalog) or to stop.
 _START_TIMEOUT_S = 120.0
 _STOP_TIMEOUT_S = 5.0
+#: Mesa llvmpipe's rasterizer threads in a worker (``LP_NUM_THREADS``, unless the environment
+#: sets it; GPU drivers ignore it). ``0`` rasterizes on the session's own thread: a worker's
+#: parallelism comes from its sessions, and for product-sized boxes llvmpipe's thread pool
+#: cost more CPU than it saved (3 sessions on 2 cores, ``bench/bench_capacity.py``: 9.5
+#: against 10.8 ms of worker CPU per frame, 22.3 against 18.9 fps each, means of 3 runs).
+_LLVMPIPE_THREADS = "0"
 
 
 class WorkerDied(RuntimeError):
@@ -173,6 +180,7 @@ def _process(
 def _worker_main(requests: Connection, replies: Connection, catalog_root: str) -> None:
     """A worker's main thread: reads requests and hands each to its session's thread;
     replies go back tagged with the session's key (sessions answer in any order)."""
+    os.environ.setdefault("LP_NUM_THREADS", _LLVMPIPE_THREADS)  # before any GL context
     from tryon.catalog.catalog import Catalog
     from tryon.engine import Engine, EngineOptions
     from tryon.measure.measurements import MeasureOptions
