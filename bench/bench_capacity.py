@@ -18,8 +18,13 @@ measured window. Printed per run:
 The clients share the machine's cores with the server (and with whatever else runs): the
 load average is printed before and after; on a loaded machine the fps are lower bounds.
 
+With ``--repeat N`` each session count is measured N times, echo and engine alternating
+(so slow phases of a shared machine fall on both), every run is printed, and a last table
+gives the medians over the rounds: the CPU ratio of the median engine run to the median echo
+run, and the median of each round's mean and slowest session's fps.
+
 Usage: .venv/bin/python bench/bench_capacity.py [--seconds 10] [--warmup 6] [--sessions 1,2,3]
-[--video-encoder vp8|libx264|h264_nvenc] (passed to ``tryon serve``)
+[--repeat 1] [--video-encoder vp8|libx264|h264_nvenc] (passed to ``tryon serve``)
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import asyncio
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -177,6 +183,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=6.0, help="seconds before measuring")
     parser.add_argument("--sessions", default="1,2,3", help="session counts to run")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds per session count")
     parser.add_argument("--video-encoder", default="vp8", help="tryon serve's --video-encoder")
     parser.add_argument("--client", nargs=3, metavar=("URL", "START", "SECONDS"), help="internal")
     args = parser.parse_args()
@@ -185,12 +192,17 @@ def main() -> None:
         asyncio.run(client(url, float(start_at), float(seconds)))
         return
     counts = [int(n) for n in args.sessions.split(",")]
+    if args.repeat < 1:
+        raise SystemExit(f"--repeat must be at least 1, got {args.repeat}")
     load_before = load()
-    runs = {
-        (engine, n): measure(engine, n, args.warmup, args.seconds, args.video_encoder)
-        for n in counts
-        for engine in (False, True)
-    }
+    rounds = [
+        {
+            (engine, n): measure(engine, n, args.warmup, args.seconds, args.video_encoder)
+            for n in counts
+            for engine in (False, True)
+        }
+        for _ in range(args.repeat)
+    ]
     print(
         f"\nCapacity, video {args.video_encoder}, {os.cpu_count()} cores, aiortc clients on the "
         "same machine, "
@@ -202,23 +214,43 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
-    for n in counts:
-        echo = runs[(False, n)]
-        for run in (echo, runs[(True, n)]):
-            mean = sum(run.fps) / len(run.fps)
-            echo_mean = sum(echo.fps) / len(echo.fps)
-            fps = "/".join(f"{f:.1f}" for f in run.fps)
+    for runs in rounds:
+        for n in counts:
+            echo = runs[(False, n)]
+            for run in (echo, runs[(True, n)]):
+                fps = "/".join(f"{f:.1f}" for f in run.fps)
+                print(
+                    f"{run.mode:<8}{n:>9}{fps:>20}{_mean(run.fps):>7.1f}"
+                    f"{_mean(run.fps) / _mean(echo.fps):>9.2f}"
+                    f"{run.cpu_ms_per_frame:>14.1f}"
+                    f"{run.cpu_ms_per_frame / echo.cpu_ms_per_frame:>9.2f}"
+                    f"{run.cpu_ms_per_frame - run.workers_ms_per_frame:>7.1f}"
+                    f"{run.workers_ms_per_frame:>9.1f}{run.cores:>14.2f}"
+                )
+    if len(rounds) > 1:
+        print(f"\nMedians over {len(rounds)} rounds (echo and engine alternating)")
+        print(
+            f"{'sessions':<9}{'echo ms/frame':>15}{'engine ms/frame':>17}{'vs echo':>9}"
+            f"{'fps mean':>10}{'fps slowest':>13}"
+        )
+        for n in counts:
+            engine_runs = [r[(True, n)] for r in rounds]
+            echo_ms = statistics.median(r[(False, n)].cpu_ms_per_frame for r in rounds)
+            engine_ms = statistics.median(r.cpu_ms_per_frame for r in engine_runs)
             print(
-                f"{run.mode:<8}{n:>9}{fps:>20}{mean:>7.1f}{mean / echo_mean:>9.2f}"
-                f"{run.cpu_ms_per_frame:>14.1f}{run.cpu_ms_per_frame / echo.cpu_ms_per_frame:>9.2f}"
-                f"{run.cpu_ms_per_frame - run.workers_ms_per_frame:>7.1f}"
-                f"{run.workers_ms_per_frame:>9.1f}{run.cores:>14.2f}"
+                f"{n:<9}{echo_ms:>15.1f}{engine_ms:>17.1f}{engine_ms / echo_ms:>9.2f}"
+                f"{statistics.median(_mean(r.fps) for r in engine_runs):>10.1f}"
+                f"{statistics.median(min(r.fps) for r in engine_runs):>13.1f}"
             )
-    print("\nStage medians (ms) from /metrics, engine runs")
+    print("\nStage medians (ms) from /metrics, engine runs (the last round)")
     print(f"{'sessions':<9}" + "".join(f"{s:>12}" for s in STAGES))
     for n in counts:
-        stages = runs[(True, n)].stages
+        stages = rounds[-1][(True, n)].stages
         print(f"{n:<9}" + "".join(f"{stages.get(s, float('nan')):>12.1f}" for s in STAGES))
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 if __name__ == "__main__":
