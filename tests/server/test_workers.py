@@ -141,7 +141,6 @@ def test_a_dead_worker_fails_only_its_sessions_and_is_replaced(
         with pytest.raises(WorkerDied, match=rf"engine worker {victim.worker_index} is gone"):
             victim.process(frame, LOOK, 2)
         assert other.process(frame, LOOK, 2).shape == frame.shape  # the other worker lives on
-        victim.close()  # closing a dead worker's engine is quiet
         replacement = pool()  # the least loaded worker is the dead one: started again
         try:
             assert replacement.worker_index == victim.worker_index
@@ -149,6 +148,13 @@ def test_a_dead_worker_fails_only_its_sessions_and_is_replaced(
             assert (out != frame).any()  # it draws again
             restarted = next(s for s in pool.stats() if s.index == victim.worker_index)
             assert restarted.restarts == 1 and restarted.pid != pid
+            # The victim's engine died with the old process: the new one is not asked for
+            # it (it would answer "no engine open" every frame), the victim hears why.
+            with pytest.raises(WorkerDied, match="restarted after a crash"):
+                victim.process(frame, LOOK, 3)
+            assert victim.measurements() is None
+            victim.close()  # closing it is quiet and leaves the replacement's engine be
+            assert (replacement.process(frame, LOOK, 4) != frame).any()
         finally:
             replacement.close()
     finally:

@@ -400,6 +400,9 @@ class RemoteEngine:
         self._key = key
         self._shm: SharedMemory | None = None
         self._opened = False
+        #: The worker's start (its ``restarts`` count) that holds this engine: a worker
+        #: started again after a crash does not have it.
+        self._opened_on = -1
         self._last: RemoteResult | None = None
         self._closed = False
 
@@ -421,6 +424,7 @@ class RemoteEngine:
             raise RuntimeError("RemoteEngine.process() called after close()")
         frame = np.ascontiguousarray(frame)
         n = frame.nbytes
+        self._check_worker()
         if self._shm is None or self._shm.size < 2 * n:
             self._reopen(2 * n)
         assert self._shm is not None
@@ -442,6 +446,7 @@ class RemoteEngine:
         if self._closed or not self._opened:
             return None
         try:
+            self._check_worker()
             report: MeasurementReport | None = self._worker.call("measure", self._key)[1]
         except WorkerDied:
             return None
@@ -453,7 +458,7 @@ class RemoteEngine:
             return
         self._closed = True
         try:
-            if self._opened and self._worker.alive:
+            if self._opened and self._worker.alive and not self._lost():
                 self._worker.call("close", self._key)
         except (WorkerDied, RuntimeError) as exc:
             log.info("closing a remote engine: %s", exc)
@@ -470,6 +475,20 @@ class RemoteEngine:
         self._shm = SharedMemory(create=True, size=size)
         self._worker.call("open", self._key, self._shm.name)
         self._opened = True
+        self._opened_on = self._worker.restarts
+
+    def _lost(self) -> bool:
+        """The worker that held this engine died and was started again without it."""
+        return self._opened and self._worker.restarts != self._opened_on
+
+    def _check_worker(self) -> None:
+        """:class:`WorkerDied` once the engine's worker is gone, even when it has been
+        started again since for other sessions (the new process never had this engine)."""
+        if self._lost():
+            raise WorkerDied(
+                f"engine worker {self._worker.index} was restarted after a crash; "
+                f"this session's engine ended with the old process"
+            )
 
     def _release_shm(self) -> None:
         if self._shm is not None:
