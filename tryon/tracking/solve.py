@@ -1,17 +1,23 @@
 """Face geometry from one observation: metric scale from the iris, 6-DoF pose by Procrustes.
 
 1. Scale: the iris is ~11.7 mm across, so ``mm_per_px = 11.7 / iris_px`` at the eyes' depth,
-   with the iris span corrected for yaw/roll foreshortening by a first pose estimate.
+   with the iris span corrected for yaw/roll foreshortening by the pose (4).
 2. Depth: a pinhole camera sees 1 px as ``depth / fx`` metres, so the eyes sit at
    ``depth = fx * mm_per_px / 1000``; every landmark's depth follows from MediaPipe's relative
    z (pixels on the x scale) times the same ``mm_per_px``.
 3. Vertices: each landmark is back-projected along its pixel's ray to its depth, so the
    metric mesh projects exactly onto the tracked pixels (the renderer's occluder relies on it).
 4. Pose: weighted Umeyama from the canonical face's rigid landmarks to these vertices.
+
+The back-projected mesh is proportional to ``mm_per_px`` (every depth is), so its pose's
+rotation does not depend on the scale, and its translation is proportional to it: the mesh is
+back-projected and aligned once, at 1 m per pixel; that pose's rotation sets the scale, and
+the mesh and the translation are scaled to it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,11 +28,41 @@ from tryon.tracking.canonical import CanonicalFace, load_canonical_face
 from tryon.tracking.geometry import IRIS_DIAMETER_MM, FaceGeometry
 from tryon.tracking.landmarks import IRIS_CENTERS, IRIS_HORIZONTAL, RIGID_LANDMARKS
 from tryon.tracking.observation import NUM_LANDMARKS, FaceObservation
-from tryon.tracking.procrustes import weighted_umeyama
+from tryon.tracking.procrustes import AlignmentSource
 
 __all__ = ["backproject", "solve_geometry"]
 
-_RIGID = list(RIGID_LANDMARKS)
+_RIGID = np.array(RIGID_LANDMARKS, dtype=np.intp)
+_IRIS_CENTERS = np.array(IRIS_CENTERS, dtype=np.intp)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """What the solver needs of a canonical face, worked out once per face."""
+
+    face: CanonicalFace
+    #: Its rigid landmarks, ready to be aligned to a frame's.
+    rigid: AlignmentSource
+    #: ``(2, 3)`` unit horizontal chord of each iris, head frame.
+    chords: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, face: CanonicalFace) -> _Reference:
+        chords = np.array([face.vertices[a] - face.vertices[b] for a, b in IRIS_HORIZONTAL])
+        chords /= np.linalg.norm(chords, axis=1, keepdims=True)
+        return cls(face, AlignmentSource.of(face.vertices[_RIGID]), chords)
+
+
+#: The reference of the canonical face used last (nearly always the shipped one).
+_last_reference: _Reference | None = None
+
+
+def _reference(face: CanonicalFace) -> _Reference:
+    global _last_reference
+    ref = _last_reference
+    if ref is None or ref.face is not face:
+        ref = _last_reference = _Reference.of(face)
+    return ref
 
 
 def backproject(
@@ -35,7 +71,7 @@ def backproject(
     """``(478, 3)`` pixel landmarks to GL camera space (metres), eyes at the iris depth."""
     lm = np.asarray(landmarks, dtype=np.float64)
     m_per_px = mm_per_px / 1000.0
-    eye_z = lm[list(IRIS_CENTERS), 2].mean()
+    eye_z = lm[_IRIS_CENTERS, 2].mean()
     depth = camera.fx * m_per_px + (lm[:, 2] - eye_z) * m_per_px
     out = np.empty_like(lm)
     out[:, 0] = (lm[:, 0] - camera.cx) * depth / camera.fx
@@ -61,15 +97,11 @@ def solve_geometry(
         raise ValueError(f"expected (478, 3) landmarks, got {observation.landmarks.shape}")
     if not np.all(observation.iris_diameters_px > 0):
         raise ValueError(f"iris diameters must be positive, got {observation.iris_diameters_px}")
-    face = canonical or load_canonical_face()
-    ref = face.vertices[_RIGID]
+    ref = _reference(canonical or load_canonical_face())
     lm = observation.landmarks.astype(np.float64)
-    # First pose on the orthographic shape (pixels, GL axes), then once more on the metric
-    # mesh: the pose says how much each iris's horizontal chord is foreshortened as seen along
-    # its own line of sight (MediaPipe gives an iris one depth), which sets the scale.
-    chords = np.array([face.vertices[a] - face.vertices[b] for a, b in IRIS_HORIZONTAL])
-    chords /= np.linalg.norm(chords, axis=1, keepdims=True)
-    centres = lm[list(IRIS_CENTERS), :2]
+    # The pose says how much each iris's horizontal chord is foreshortened as seen along its
+    # own line of sight (MediaPipe gives an iris one depth), which sets the scale.
+    centres = lm[_IRIS_CENTERS, :2]
     rays = np.column_stack(
         [
             (centres[:, 0] - camera.cx) / camera.fx,
@@ -79,19 +111,18 @@ def solve_geometry(
     )
     rays /= np.linalg.norm(rays, axis=1, keepdims=True)
     diameters = np.asarray(observation.iris_diameters_px, dtype=np.float64)
-    pose = weighted_umeyama(ref, lm[_RIGID] * np.array([1.0, -1.0, -1.0]))
-    for _ in range(2):
-        seen = chords @ pose.rotation.T
-        seen -= np.einsum("ij,ij->i", seen, rays)[:, None] * rays
-        foreshortening = np.maximum(np.linalg.norm(seen, axis=1), 0.5)
-        mm_per_px = float(iris_diameter_mm * np.mean(foreshortening / diameters))
-        vertices = backproject(lm, camera, mm_per_px)
-        pose = weighted_umeyama(ref, vertices[_RIGID])
+    unit = backproject(lm, camera, 1000.0)  # metres at 1 m per pixel
+    pose = ref.rigid.align(unit[_RIGID])
+    seen = ref.chords @ pose.rotation.T
+    seen -= np.einsum("ij,ij->i", seen, rays)[:, None] * rays
+    foreshortening = np.maximum(np.linalg.norm(seen, axis=1), 0.5)
+    mm_per_px = float(iris_diameter_mm * np.mean(foreshortening / diameters))
+    m_per_px = mm_per_px / 1000.0
     return FaceGeometry(
         observation=observation,
         camera=camera,
         rotation=pose.rotation,
-        translation=pose.translation,
+        translation=pose.translation * m_per_px,
         mm_per_px=mm_per_px,
-        vertices=vertices.astype(np.float32),
+        vertices=(unit * m_per_px).astype(np.float32),
     )
