@@ -78,10 +78,13 @@ def coherent_speed(velocity: FloatArray, positions: FloatArray) -> FloatArray:
     ``velocity`` and ``positions`` are ``(N, 3)``; the velocity field is fitted as an affine
     function of the landmarks' image position (translation, rotation, scaling, shear).
     """
-    design = np.column_stack([positions[:, :2], np.ones(len(positions))])
-    coef, *_ = np.linalg.lstsq(design, velocity, rcond=None)
+    design = np.empty((len(positions), 3))
+    design[:, :2] = positions[:, :2]
+    design[:, 2] = 1.0
+    # Least squares through the 3x3 normal equations: a tenth of the work of the (N, 3) ones.
+    coef, *_ = np.linalg.lstsq(design.T @ design, design.T @ velocity, rcond=None)
     fitted = design @ coef
-    speed: FloatArray = np.linalg.norm(fitted, axis=1, keepdims=True)
+    speed: FloatArray = np.sqrt(np.einsum("ij,ij->i", fitted, fitted))[:, None]
     return speed
 
 
