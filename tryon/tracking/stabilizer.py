@@ -136,11 +136,15 @@ class _Track:
             float(np.mean(face.iris_diameters_px)) ** 2,
             t,
         )
-        smoothed = observation_from_landmarks(
-            lm, face.image_size, face.timestamp_ms, face.presence, face.index
+        self.last = observation_from_landmarks(
+            lm,
+            face.image_size,
+            face.timestamp_ms,
+            face.presence,
+            face.index,
+            iris_diameters_px=(ratio * _eye_span(lm)).astype(np.float32),
+            face_id=face.face_id,
         )
-        iris = (ratio * _eye_span(lm)).astype(np.float32)
-        self.last = replace(smoothed, iris_diameters_px=iris, face_id=face.face_id)
         return self.last
 
     def filter_pose(self, face: FaceGeometry) -> FaceGeometry:
