@@ -86,8 +86,9 @@ class OneEuroFilter:
         if dt <= 0:
             raise ValueError(f"times must increase: got {t} s after {self._t} s")
         p, x, dx = self.params, self._x, self._dx
-        dx += _alpha(p.d_cutoff, dt) * ((value - x) / dt - dx)
+        step = value - x
+        dx += _alpha(p.d_cutoff, dt) * (step / dt - dx)
         cutoff = p.min_cutoff + p.beta * self._speed(dx, x)
-        x += _alpha(cutoff, dt) * (value - x)
+        x += _alpha(cutoff, dt) * step
         self._t = t
         return x.copy()

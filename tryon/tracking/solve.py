@@ -71,7 +71,7 @@ def backproject(
     """``(478, 3)`` pixel landmarks to GL camera space (metres), eyes at the iris depth."""
     lm = np.asarray(landmarks, dtype=np.float64)
     m_per_px = mm_per_px / 1000.0
-    eye_z = lm[_IRIS_CENTERS, 2].mean()
+    eye_z = (lm[IRIS_CENTERS[0], 2] + lm[IRIS_CENTERS[1], 2]) / 2.0  # their mean
     depth = camera.fx * m_per_px + (lm[:, 2] - eye_z) * m_per_px
     out = np.empty_like(lm)
     out[:, 0] = (lm[:, 0] - camera.cx) * depth / camera.fx
@@ -116,7 +116,8 @@ def solve_geometry(
     seen = ref.chords @ pose.rotation.T
     seen -= np.einsum("ij,ij->i", seen, rays)[:, None] * rays
     foreshortening = np.maximum(np.linalg.norm(seen, axis=1), 0.5)
-    mm_per_px = float(iris_diameter_mm * np.mean(foreshortening / diameters))
+    right, left = (foreshortening / diameters).tolist()
+    mm_per_px = iris_diameter_mm * ((right + left) / 2.0)  # times their mean
     m_per_px = mm_per_px / 1000.0
     return FaceGeometry(
         observation=observation,
