@@ -78,12 +78,18 @@ def coherent_speed(velocity: FloatArray, positions: FloatArray) -> FloatArray:
     ``velocity`` and ``positions`` are ``(N, 3)``; the velocity field is fitted as an affine
     function of the landmarks' image position (translation, rotation, scaling, shear).
     """
-    design = np.empty((len(positions), 3))
-    design[:, :2] = positions[:, :2]
-    design[:, 2] = 1.0
-    # Least squares through the 3x3 normal equations: a tenth of the work of the (N, 3) ones.
-    coef, *_ = np.linalg.lstsq(design.T @ design, design.T @ velocity, rcond=None)
-    fitted = design @ coef
+    # The least-squares fit on centred positions: the mean velocity plus the 2x2 normal
+    # equations of the rest, solved by hand (numpy's solvers cost more than the fit here).
+    mean = np.full(len(positions), 1.0 / len(positions))
+    centered = positions[:, :2] - mean @ positions[:, :2]
+    (sxx, sxy), (_, syy) = (centered.T @ centered).tolist()
+    det = sxx * syy - sxy * sxy
+    if det > 1e-12 * sxx * syy:
+        coef = np.array([[syy, -sxy], [-sxy, sxx]]) @ (centered.T @ velocity) / det
+        fitted = mean @ velocity + centered @ coef
+    else:  # the landmarks on a line or at one point (never a face): numpy's least squares
+        design = np.column_stack([positions[:, :2], np.ones(len(positions))])
+        fitted = design @ np.linalg.lstsq(design, velocity, rcond=None)[0]
     speed: FloatArray = np.sqrt(np.einsum("ij,ij->i", fitted, fitted))[:, None]
     return speed
 
