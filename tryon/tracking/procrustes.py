@@ -70,12 +70,13 @@ class AlignmentSource:
         mean = self.weights @ d
         centered = d - mean
         u, sv, vt = np.linalg.svd(centered.T @ self.weighted)
-        flip = np.ones(3)
-        if np.linalg.det(u @ vt) < 0:  # u and vt are orthogonal: det is +1 or -1
-            flip[2] = -1.0
-        rotation = (u * flip) @ vt
+        rotation = u @ vt
+        if _det(rotation) < 0:  # u and vt are orthogonal: det is +1 or -1
+            u[:, 2] *= -1.0
+            sv[2] *= -1.0
+            rotation = u @ vt
         var_s = self.variance
-        scale = float(sv @ flip / var_s) if with_scale and var_s > 0 else 1.0
+        scale = float(sv.sum() / var_s) if with_scale and var_s > 0 else 1.0
         translation = mean - scale * rotation @ self.mean
         residual = scale * self.centered @ rotation.T - centered
         rms = float(np.sqrt(self.weights @ np.einsum("ij,ij->i", residual, residual)))
@@ -102,6 +103,13 @@ def weighted_umeyama(
             f"expected two (N, 3) point sets of one shape, got {s.shape} and {d.shape}"
         )
     return AlignmentSource.of(s, weights).align(d, with_scale=with_scale)
+
+
+def _det(m: NDArray[np.float64]) -> float:
+    """Determinant of a ``(3, 3)`` matrix (Python floats: numpy's costs more here)."""
+    (a, b, c), (d, e, f), (g, h, i) = m.tolist()
+    det: float = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+    return det
 
 
 def _normalized_weights(

@@ -17,6 +17,7 @@ the mesh and the translation are scaled to it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,14 +44,15 @@ class _Reference:
     face: CanonicalFace
     #: Its rigid landmarks, ready to be aligned to a frame's.
     rigid: AlignmentSource
-    #: ``(2, 3)`` unit horizontal chord of each iris, head frame.
-    chords: NDArray[np.float64]
+    #: The unit horizontal chord of each iris, head frame.
+    chords: tuple[tuple[float, ...], ...]
 
     @classmethod
     def of(cls, face: CanonicalFace) -> _Reference:
         chords = np.array([face.vertices[a] - face.vertices[b] for a, b in IRIS_HORIZONTAL])
         chords /= np.linalg.norm(chords, axis=1, keepdims=True)
-        return cls(face, AlignmentSource.of(face.vertices[_RIGID]), chords)
+        rigid = AlignmentSource.of(face.vertices[_RIGID])
+        return cls(face, rigid, tuple(tuple(c) for c in chords.tolist()))
 
 
 #: The reference of the canonical face used last (nearly always the shipped one).
@@ -99,25 +101,27 @@ def solve_geometry(
         raise ValueError(f"iris diameters must be positive, got {observation.iris_diameters_px}")
     ref = _reference(canonical or load_canonical_face())
     lm = observation.landmarks.astype(np.float64)
-    # The pose says how much each iris's horizontal chord is foreshortened as seen along its
-    # own line of sight (MediaPipe gives an iris one depth), which sets the scale.
-    centres = lm[_IRIS_CENTERS, :2]
-    rays = np.column_stack(
-        [
-            (centres[:, 0] - camera.cx) / camera.fx,
-            -(centres[:, 1] - camera.cy) / camera.fy,
-            -np.ones(2),
-        ]
-    )
-    rays /= np.linalg.norm(rays, axis=1, keepdims=True)
-    diameters = np.asarray(observation.iris_diameters_px, dtype=np.float64)
     unit = backproject(lm, camera, 1000.0)  # metres at 1 m per pixel
     pose = ref.rigid.align(unit[_RIGID])
-    seen = ref.chords @ pose.rotation.T
-    seen -= np.einsum("ij,ij->i", seen, rays)[:, None] * rays
-    foreshortening = np.maximum(np.linalg.norm(seen, axis=1), 0.5)
-    right, left = (foreshortening / diameters).tolist()
-    mm_per_px = iris_diameter_mm * ((right + left) / 2.0)  # times their mean
+    # The pose says how much each iris's horizontal chord is foreshortened as seen along its
+    # own line of sight (MediaPipe gives an iris one depth), which sets the scale. Python
+    # floats: numpy's overhead on these few numbers is most of the cost.
+    rotation = pose.rotation.tolist()
+    ratios = []
+    for chord, (x, y), diameter in zip(
+        ref.chords,
+        lm[_IRIS_CENTERS, :2].tolist(),
+        observation.iris_diameters_px.tolist(),
+        strict=True,
+    ):
+        ray = ((x - camera.cx) / camera.fx, -(y - camera.cy) / camera.fy, -1.0)
+        norm = math.sqrt(sum(c * c for c in ray))
+        sight = [c / norm for c in ray]
+        seen = [sum(r * c for r, c in zip(row, chord, strict=True)) for row in rotation]
+        along = sum(a * b for a, b in zip(seen, sight, strict=True))
+        across = [a - along * b for a, b in zip(seen, sight, strict=True)]
+        ratios.append(max(math.sqrt(sum(c * c for c in across)), 0.5) / diameter)
+    mm_per_px = iris_diameter_mm * ((ratios[0] + ratios[1]) / 2.0)  # times their mean
     m_per_px = mm_per_px / 1000.0
     return FaceGeometry(
         observation=observation,
