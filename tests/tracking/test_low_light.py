@@ -34,6 +34,37 @@ def test_dim_means_under_one_percent_of_sampled_pixels_reach_the_level() -> None
     assert not is_dim(frame)  # 100 do
 
 
+@pytest.mark.parametrize("width", [641, 642, 643, 644])
+@pytest.mark.parametrize("view", ["contiguous", "mirrored", "channels reversed"])
+def test_every_sampled_pixel_counts_at_any_width_and_layout(width: int, view: str) -> None:
+    """The count runs on whole 4-pixel groups (one word each), plus the last sampled column
+    when the width is not a multiple of 4; every layout counts the same pixels."""
+    layouts = {
+        "contiguous": lambda f: f,
+        "mirrored": lambda f: f[:, ::-1],
+        "channels reversed": lambda f: f[..., ::-1],
+    }
+    base = np.full((37, width, 3), DIM_LEVEL - 1, np.uint8)
+    frame = layouts[view](base)  # a view: writes below land in base
+    sampled = 10 * -(-width // 4)  # 10 of the 37 rows, every 4th column
+    needed = int(BRIGHT_SHARE * sampled) + 1  # the fewest bright pixels of a frame not dim
+    last = 4 * ((width - 1) // 4)  # the last sampled column
+    frame[0, last, 1] = DIM_LEVEL
+    frame[4, 0 : 4 * (needed - 1) : 4, 2] = DIM_LEVEL
+    frame[:, last + 1 :] = 255  # off the subsample
+    assert not is_dim(frame)  # needed sampled pixels reach the level, one in the last column
+    frame[0, last, 1] = DIM_LEVEL - 1
+    assert is_dim(frame)
+    rng = np.random.default_rng(width)
+    for share in (0.002, 0.003, 0.004, 0.01):  # per channel: around 1 % of the pixels
+        frame[:] = rng.integers(0, DIM_LEVEL, frame.shape, dtype=np.uint8)
+        bright = rng.random(frame.shape) < share
+        frame[bright] = DIM_LEVEL
+        sample = frame[::4, ::4].max(axis=2)
+        expected = np.count_nonzero(sample >= DIM_LEVEL) < BRIGHT_SHARE * sample.size
+        assert is_dim(frame) == expected
+
+
 def test_dim_frames_are_smoothed_not_moved() -> None:
     rng = np.random.default_rng(0)
     frame = np.clip(30 + rng.normal(0, 8, (48, 64, 3)), 0, 255).astype(np.uint8)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from tryon.tracking.procrustes import weighted_umeyama
+from tryon.tracking.procrustes import AlignmentSource, weighted_umeyama
 
 
 def test_recovers_a_known_similarity() -> None:
@@ -61,3 +61,21 @@ def test_bad_input_is_named() -> None:
         weighted_umeyama(np.zeros((4, 3)), np.zeros((4, 3)), np.zeros(4))
     with pytest.raises(ValueError, match=r"expected \(0,\) non-negative weights"):
         weighted_umeyama(np.zeros((0, 3)), np.zeros((0, 3)))  # no points: no weights to sum
+
+
+def test_a_prepared_source_aligns_like_the_function_bit_for_bit() -> None:
+    """`AlignmentSource` (the source's half done once) gives `weighted_umeyama`'s fit to every
+    target; a target of another shape is named."""
+    rng = np.random.default_rng(5)
+    src = rng.normal(size=(28, 3))
+    source = AlignmentSource.of(src)
+    for mirror in (1.0, -1.0):
+        dst = 0.7 * src * np.array([mirror, 1.0, 1.0]) + rng.normal(scale=0.01, size=(28, 3))
+        once, prepared = weighted_umeyama(src, dst), source.align(dst)
+        assert once.rotation.tobytes() == prepared.rotation.tobytes()
+        assert once.translation.tobytes() == prepared.translation.tobytes()
+        assert (once.scale, once.rms) == (prepared.scale, prepared.rms)
+    with pytest.raises(ValueError, match=r"got \(28, 3\) and \(27, 3\)"):
+        source.align(src[:27])
+    with pytest.raises(ValueError, match=r"expected an \(N, 3\) point set, got \(28, 2\)"):
+        AlignmentSource.of(src[:, :2])

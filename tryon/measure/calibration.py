@@ -23,6 +23,7 @@ focal length's uncertainty (±`FOCAL_SIGMA`) goes into the widths' ±.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -65,7 +66,10 @@ EDGE_PAIRS: Final = {"face_width": CHEEKBONES, "temple_width": TEMPLES}
 assert all(MEASURED[n][:2] == pair for n, pair in EDGE_PAIRS.items())
 
 _EDGE_INDEX: Final = [MEASUREMENT_NAMES.index(n) for n in EDGE_PAIRS]
-_EDGE_POINTS: Final = np.array(list(EDGE_PAIRS.values()), dtype=np.intp)
+#: The eyes' landmarks, then each edge width's pair: the depths a correction needs.
+_DEPTHS: Final = np.array(
+    [*IRIS_CENTERS, *(i for pair in EDGE_PAIRS.values() for i in pair)], dtype=np.intp
+)
 
 
 @lru_cache(maxsize=1)
@@ -95,16 +99,17 @@ def edge_correction(
     """The calibration and perspective correction of one frame's head-frame mesh
     ``points_px`` (pixels at the eyes' depth, +Z out of the face), seen with a focal length of
     ``focal_px`` at ``mm_per_px`` millimetres per pixel at the eyes."""
-    n = len(MEASUREMENT_NAMES)
-    factor = np.ones(n)
-    sigma = np.zeros(n)
-    eyes_z = float(points_px[list(IRIS_CENTERS), 2].mean())
-    behind = np.maximum(0.0, eyes_z - points_px[_EDGE_POINTS, 2].mean(axis=1))
+    # Python floats: numpy's overhead on these few numbers is most of the cost.
+    eye_right, eye_left, *edges = points_px[_DEPTHS, 2].tolist()
+    eyes_z = (eye_right + eye_left) / 2
     # Distances in pixels at the eyes' depth: the eyes are ``focal_px`` such pixels away.
     assumed = focal_px
     used = max(focal_px, MIN_CAMERA_DISTANCE_MM / mm_per_px)
-    perspective = (1.0 + behind / used) / (1.0 + behind / assumed)
+    factor = np.ones(len(MEASUREMENT_NAMES))
+    sigma = np.zeros(len(MEASUREMENT_NAMES))
     factors = width_factors()
-    factor[_EDGE_INDEX] = perspective * np.array([factors[name] for name in EDGE_PAIRS])
-    sigma[_EDGE_INDEX] = np.hypot(CALIBRATION_SIGMA, FOCAL_SIGMA * behind / used)
+    for m, name, a, b in zip(_EDGE_INDEX, EDGE_PAIRS, edges[::2], edges[1::2], strict=True):
+        behind = max(0.0, eyes_z - (a + b) / 2)
+        factor[m] = (1.0 + behind / used) / (1.0 + behind / assumed) * factors[name]
+        sigma[m] = math.hypot(CALIBRATION_SIGMA, FOCAL_SIGMA * behind / used)
     return EdgeCorrection(factor, sigma)

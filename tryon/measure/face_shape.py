@@ -32,11 +32,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.measure.landmarks import (
+    AXIS_X,
+    AXIS_Y,
     CHEEKBONES,
     CHIN,
     CHIN_SIDES,
     FOREHEAD_SIDES,
     JAW_ANGLES,
+    AxisDistances,
 )
 from tryon.tracking.landmarks import FOREHEAD_TOP
 
@@ -47,6 +50,7 @@ __all__ = [
     "FaceShape",
     "ShapeName",
     "classify_face_shape",
+    "shape_lengths",
     "shape_ratios",
 ]
 
@@ -86,20 +90,34 @@ class FaceShape:
         }
 
 
-def shape_ratios(points: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The four ratios of a ``(478, 3)`` head-frame mesh (any unit), in `RATIO_NAMES` order."""
+#: The face height, then the widths at the cheekbones, forehead, jaw angles and chin: the
+#: lengths the ratios are read from (`shape_lengths`).
+_LENGTHS: Final = AxisDistances(
+    [
+        (FOREHEAD_TOP, CHIN, AXIS_Y),
+        (*CHEEKBONES, AXIS_X),
+        (*FOREHEAD_SIDES, AXIS_X),
+        (*JAW_ANGLES, AXIS_X),
+        (*CHIN_SIDES, AXIS_X),
+    ]
+)
 
-    def width(pair: tuple[int, int]) -> float:
-        return float(abs(points[pair[1], 0] - points[pair[0], 0]))
 
-    cheek = width(CHEEKBONES)
-    jaw = width(JAW_ANGLES)
-    height = float(abs(points[FOREHEAD_TOP, 1] - points[CHIN, 1]))
-    if cheek <= 0.0 or jaw <= 0.0:
-        raise ValueError(f"degenerate face mesh: cheekbone width {cheek}, jaw width {jaw}")
-    return np.array(
-        [height / cheek, width(FOREHEAD_SIDES) / cheek, jaw / cheek, width(CHIN_SIDES) / jaw]
-    )
+def shape_lengths(points: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The ``(5,)`` lengths `shape_ratios` reads of a ``(478, 3)`` head-frame mesh (any unit):
+    face height, then the widths at the cheekbones, forehead, jaw angles and chin."""
+    return _LENGTHS(points)
+
+
+def shape_ratios(lengths: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The four ratios, in `RATIO_NAMES` order (last axis), of `shape_lengths` ``(..., 5)``
+    (one face, or a stack of frames)."""
+    height, cheek, forehead, jaw, chin = np.moveaxis(np.asarray(lengths, dtype=np.float64), -1, 0)
+    if np.any(cheek <= 0.0) or np.any(jaw <= 0.0):
+        raise ValueError(
+            f"degenerate face mesh: cheekbone width {np.min(cheek)}, jaw width {np.min(jaw)}"
+        )
+    return np.stack([height / cheek, forehead / cheek, jaw / cheek, chin / jaw], axis=-1)
 
 
 def classify_face_shape(ratios: NDArray[np.float64]) -> FaceShape:

@@ -7,6 +7,7 @@ head does not shorten it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
     "MEASURED",
     "NOSE_BRIDGE_SIDES",
     "TEMPLES",
+    "AxisDistances",
     "measured_distances",
 ]
 
@@ -64,13 +66,25 @@ MEASURED: Final[dict[str, tuple[int, int, int]]] = {
 assert tuple(MEASURED) == MEASUREMENT_NAMES
 
 
-_A: Final = np.array([MEASURED[n][0] for n in MEASUREMENT_NAMES], dtype=np.intp)
-_B: Final = np.array([MEASURED[n][1] for n in MEASUREMENT_NAMES], dtype=np.intp)
-_AXIS: Final = np.array([MEASURED[n][2] for n in MEASUREMENT_NAMES], dtype=np.intp)
+class AxisDistances:
+    """Distances ``|b - a|`` along one head-frame axis each, between landmark pairs given as
+    ``(a, b, axis)``; the index arrays are made once."""
+
+    def __init__(self, pairs: Sequence[tuple[int, int, int]]) -> None:
+        self._a, self._b, self._axis = (
+            np.array(c, dtype=np.intp) for c in zip(*pairs, strict=True)
+        )
+
+    def __call__(self, points: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The distances in a ``(478, 3)`` point set, in its units, in the pairs' order."""
+        out: NDArray[np.float64] = np.abs(points[self._b, self._axis] - points[self._a, self._axis])
+        return out
+
+
+_MEASURED_DISTANCES: Final = AxisDistances([MEASURED[n] for n in MEASUREMENT_NAMES])
 
 
 def measured_distances(points: NDArray[np.float64]) -> NDArray[np.float64]:
     """Each named distance of a ``(478, 3)`` head-frame point set, in its units, in the order
     of `MEASUREMENT_NAMES`."""
-    out: NDArray[np.float64] = np.abs(points[_B, _AXIS] - points[_A, _AXIS])
-    return out
+    return _MEASURED_DISTANCES(points)

@@ -222,12 +222,7 @@ class FaceMeasurer:
         distances = np.array([s.distances_px for s in samples])
         scales, ruler_px, scale_rel, source, notes = self._scales(accepted)
         values = distances * scales[:, None]
-        noise = np.array(
-            [
-                [frame_noise_prior(ruler, d) for d in row]
-                for ruler, row in zip(ruler_px, distances, strict=True)
-            ]
-        )
+        noise = frame_noise_prior(ruler_px[:, None], distances)
         pd = values[:, _PD]
         centre = float(np.median(pd))
         tolerance = max(o.agreement, 2.5 * float(np.median(noise[:, _PD])))
@@ -239,25 +234,26 @@ class FaceMeasurer:
                 f"(need {o.min_frames})"
             )
             return self._withheld(reason, n, source, tuple(notes))
-        yaw = float(np.median([abs(s.yaw_deg) for s in samples]))
-        pitch = float(np.median([abs(s.pitch_deg) for s in samples]))
+        yaw, pitch = np.median(np.abs([(s.yaw_deg, s.pitch_deg) for s in samples]), axis=0)
+        yaw, pitch = float(yaw), float(pitch)
         pose_rel = pose_error(yaw, pitch)
         result: dict[str, Measurement] = {}
         withheld: dict[str, str] = {}
         edges_visible = yaw <= o.max_edge_yaw_deg
+        # Every measurement at once (columns), then each one's verdict.
+        kept = values[agree]
+        averages = trimmed_mean(kept)
+        spreads = average_error(kept, averages * np.median(noise[agree], axis=0))
+        systematic = np.median([s.systematic for s in samples], axis=0)
         for m, name in enumerate(MEASUREMENT_NAMES):
             if name in EDGE_MEASUREMENTS and not edges_visible:
                 withheld[name] = (
                     f"head turned {yaw:.0f}° (the face's edges need ≤ {o.max_edge_yaw_deg:g}°)"
                 )
                 continue
-            column = values[agree, m]
-            value = float(trimmed_mean(column))
-            prior = value * float(np.median(noise[agree, m]))
-            spread = average_error(column, prior)
-            systematic = float(np.median([s.systematic[m] for s in samples]))
-            sigma = value * math.hypot(pose_rel, scale_rel, systematic)
-            sigma = math.hypot(spread, sigma)
+            value = float(averages[m])
+            sigma = value * math.hypot(pose_rel, scale_rel, float(systematic[m]))
+            sigma = math.hypot(float(spreads[m]), sigma)
             limit = MAX_UNCERTAINTY_MM[name]
             if sigma > limit:
                 withheld[name] = (
@@ -267,12 +263,10 @@ class FaceMeasurer:
             result[name] = Measurement(value, sigma)
         shape = None
         if edges_visible:
-            ratios = trimmed_mean(
-                np.array(
-                    [shape_ratios(s.points_px) for s, ok in zip(samples, agree, strict=True) if ok]
-                )
+            lengths = np.array(
+                [s.shape_lengths for s, ok in zip(samples, agree, strict=True) if ok]
             )
-            shape = classify_face_shape(ratios)
+            shape = classify_face_shape(trimmed_mean(shape_ratios(lengths)))
         else:
             notes.append("face shape needs both face edges in view")
         return FaceReport(

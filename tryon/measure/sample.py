@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tryon.measure.calibration import edge_correction
+from tryon.measure.face_shape import shape_lengths
 from tryon.measure.landmarks import measured_distances
 from tryon.tracking.geometry import FaceGeometry
 
@@ -33,6 +34,9 @@ class FaceSample:
     distances_px: NDArray[np.float64]
     #: Each distance's relative one-sigma systematic uncertainty (calibration, perspective).
     systematic: NDArray[np.float64]
+    #: The lengths the face shape is read from (`tryon.measure.face_shape.shape_lengths`),
+    #: pixels at the eyes' depth.
+    shape_lengths: NDArray[np.float64]
     #: Mean horizontal iris span in the image, pixels.
     iris_px: float
     #: How far the two irises' spans disagree, ``|a - b| / (a + b)``: both irises are the
@@ -57,16 +61,22 @@ def view_angles(
     A face off the image centre that looks straight at the camera has zero yaw and pitch:
     what shortens distances in the image is the angle to the ray from the camera.
     """
-    to_camera = -translation / np.linalg.norm(translation)
-    x = np.cross((0.0, 1.0, 0.0), to_camera)
-    x /= np.linalg.norm(x)
-    y = np.cross(to_camera, x)
-    view = np.stack([x, y, to_camera])  # rows: the line-of-sight frame's axes
-    local = view @ rotation
-    forward = local[:, 2]
+    # Python floats: numpy's overhead on these few numbers is most of the cost. A zero
+    # translation or a camera straight above or below the face gives NaN angles.
+    tx, ty, tz = np.asarray(translation, dtype=np.float64).tolist()
+    norm = math.sqrt(tx * tx + ty * ty + tz * tz) or math.nan
+    cx, cy, cz = -tx / norm, -ty / norm, -tz / norm  # to the camera
+    # The line-of-sight frame's axes: x = (0, 1, 0) x to_camera, y = to_camera x x.
+    norm = math.sqrt(cz * cz + cx * cx) or math.nan
+    x0, x2 = cz / norm, -cx / norm
+    y0, y1, y2 = cy * x2, cz * x0 - cx * x2, -cy * x0
+    (r00, _, r02), (r10, _, r12), (r20, _, r22) = np.asarray(rotation, dtype=np.float64).tolist()
+    # The head's forward axis (its +Z) and its +X, in the line-of-sight frame.
+    forward = (x0 * r02 + x2 * r22, y0 * r02 + y1 * r12 + y2 * r22, cx * r02 + cy * r12 + cz * r22)
+    right_x, right_y = x0 * r00 + x2 * r20, y0 * r00 + y1 * r10 + y2 * r20
     yaw = math.degrees(math.atan2(forward[0], forward[2]))
     pitch = math.degrees(math.atan2(forward[1], math.hypot(forward[0], forward[2])))
-    roll = math.degrees(math.atan2(local[1, 0], local[0, 0]))
+    roll = math.degrees(math.atan2(right_y, right_x))
     return yaw, pitch, roll
 
 
@@ -85,6 +95,7 @@ def sample_face(geometry: FaceGeometry) -> FaceSample:
         points_px=points,
         distances_px=measured_distances(points) * correction.factor,
         systematic=correction.sigma,
+        shape_lengths=shape_lengths(points),
         iris_px=float(np.mean(obs.iris_diameters_px)),
         iris_mismatch=float(abs(right - left) / (right + left)),
         mm_per_px=float(geometry.mm_per_px),

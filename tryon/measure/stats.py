@@ -42,19 +42,28 @@ TRIM: Final = 0.2
 TRIMMED_MEAN_EFFICIENCY: Final = 1.03
 
 
-def frame_noise_prior(ruler_px: float, distance_px: float) -> float:
-    """Relative one-frame noise of a distance of ``distance_px`` measured with a ruler (the
-    iris span, or a card's long side) ``ruler_px`` long in the image.
+def frame_noise_prior(
+    ruler_px: NDArray[np.float64], distance_px: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Relative one-frame noise of distances of ``distance_px`` measured with rulers (the
+    iris span, or a card's long side) ``ruler_px`` long in the image (arrays that broadcast).
 
     Both lengths come from two located points each (``√2`` their noise).
     """
     pixel = math.sqrt(2.0) * PIXEL_NOISE
-    return math.sqrt(RELATIVE_NOISE**2 + (pixel / ruler_px) ** 2 + (pixel / distance_px) ** 2)
+    out: NDArray[np.float64] = np.sqrt(
+        RELATIVE_NOISE**2 + (pixel / ruler_px) ** 2 + (pixel / distance_px) ** 2
+    )
+    return out
 
 
-def robust_sigma(values: NDArray[np.float64]) -> float:
-    """1.4826 × the median absolute deviation (a standard deviation for Gaussian data)."""
-    return float(1.4826 * np.median(np.abs(values - np.median(values))))
+def robust_sigma(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """1.4826 × the median absolute deviation (a standard deviation for Gaussian data) of
+    ``values`` ``(n, ...)``, over the first axis."""
+    out: NDArray[np.float64] = 1.4826 * np.median(
+        np.abs(values - np.median(values, axis=0)), axis=0
+    )
+    return out
 
 
 def trimmed_mean(values: NDArray[np.float64], axis: int = 0) -> NDArray[np.float64]:
@@ -66,15 +75,20 @@ def trimmed_mean(values: NDArray[np.float64], axis: int = 0) -> NDArray[np.float
     return out
 
 
-def average_error(values: NDArray[np.float64], prior_sigma: float) -> float:
-    """Standard error of ``trimmed_mean(values)``, pooling the frames' scatter with the prior."""
+def average_error(
+    values: NDArray[np.float64], prior_sigma: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Standard error of ``trimmed_mean(values)`` over the first axis of ``values``
+    ``(n, ...)``, pooling the frames' scatter with the prior (``prior_sigma`` broadcasts
+    with ``values[0]``)."""
     n = len(values)
     if n == 0:
-        raise ValueError("median_error needs at least one value, got none")
+        raise ValueError("average_error needs at least one value, got none")
     seen = n - 1 if n >= 3 else 0
     spread = robust_sigma(values) if seen else 0.0
-    sigma = math.sqrt((PRIOR_FRAMES * prior_sigma**2 + seen * spread**2) / (PRIOR_FRAMES + seen))
-    return sigma if n == 1 else TRIMMED_MEAN_EFFICIENCY * sigma / math.sqrt(n)
+    sigma = np.sqrt((PRIOR_FRAMES * prior_sigma**2 + seen * spread**2) / (PRIOR_FRAMES + seen))
+    out: NDArray[np.float64] = sigma if n == 1 else TRIMMED_MEAN_EFFICIENCY * sigma / math.sqrt(n)
+    return out
 
 
 def pose_error(yaw_deg: float, pitch_deg: float) -> float:

@@ -29,16 +29,28 @@ BRIGHT_SHARE: Final = 0.01
 #: Standard deviation of the smoothing applied to a dim frame, pixels.
 DENOISE_SIGMA_PX: Final = 1.2
 _SUBSAMPLE: Final = 4
+#: The top bit of each of a pixel's three channels in a little-endian word: a channel has one
+#: when it is at `DIM_LEVEL` or more.
+_TOP_BITS: Final = 0x808080
+assert DIM_LEVEL == 0x80
 
 
 def is_dim(frame: NDArray[np.uint8]) -> bool:
     """Whether ``frame`` (RGB uint8) is dim: fewer than `BRIGHT_SHARE` of the pixels of a
     1-in-16 subsample have a channel at `DIM_LEVEL` or more (a count: the percentile of the
     sample, which sorts it, cost 2-4 times as much)."""
-    sample = frame[::_SUBSAMPLE, ::_SUBSAMPLE]
-    # Channel by channel: numpy's max over a 3-long axis is several times slower.
-    brightest = np.maximum(np.maximum(sample[..., 0], sample[..., 1]), sample[..., 2])
-    return np.count_nonzero(brightest >= DIM_LEVEL) < BRIGHT_SHARE * brightest.size
+    rows = frame[::_SUBSAMPLE]
+    height, width = rows.shape[:2]
+    whole = width - width % _SUBSAMPLE
+    # Four pixels of a row are 12 bytes, three little-endian words: the first word's low three
+    # bytes are the sampled pixel, which has a channel at DIM_LEVEL (128) or more when a bit
+    # of `_TOP_BITS` is set (one operation per pixel rather than one per channel).
+    groups = rows[:, :whole].reshape(height, whole // _SUBSAMPLE, 3 * _SUBSAMPLE)
+    bright = np.count_nonzero(groups.view("<u4")[..., 0] & _TOP_BITS)
+    if whole < width:  # the last sampled column of a width that is not a multiple of 4
+        bright += np.count_nonzero(rows[:, whole].max(axis=1) >= DIM_LEVEL)
+    sampled = height * -(-width // _SUBSAMPLE)
+    return bool(bright < BRIGHT_SHARE * sampled)
 
 
 def prepare_for_tracking(frame: NDArray[np.uint8]) -> NDArray[np.uint8]:

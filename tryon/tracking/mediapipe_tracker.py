@@ -105,34 +105,43 @@ def quiet_native_startup() -> Iterator[None]:
                 os.write(2, b"".join(kept))
 
 
+_IRIS_CENTERS = np.array(IRIS_CENTERS, dtype=np.intp)
+_IRIS_ENDS = tuple(np.array(ends, dtype=np.intp) for ends in zip(*IRIS_HORIZONTAL, strict=True))
+
+
 def observation_from_landmarks(
     landmarks: NDArray[np.float32],
     image_size: tuple[int, int],
     timestamp_ms: int,
     presence: float = 1.0,
     index: int = 0,
+    *,
+    iris_diameters_px: NDArray[np.float32] | None = None,
+    face_id: int = 0,
 ) -> FaceObservation:
     """Build a `FaceObservation` from ``(478, 3)`` full-frame pixel landmarks.
 
-    Iris diameters are the image-plane length of each iris's horizontal chord; yaw shortens
-    it, which `tryon.tracking.solve.solve_geometry` corrects with the head pose.
+    Iris diameters are the image-plane length of each iris's horizontal chord, unless given;
+    yaw shortens it, which `tryon.tracking.solve.solve_geometry` corrects with the head pose.
     """
     if landmarks.shape != (NUM_LANDMARKS, 3):
         raise ValueError(f"expected landmarks of shape (478, 3), got {landmarks.shape}")
     lm = landmarks.astype(np.float32, copy=False)
-    centers = lm[list(IRIS_CENTERS), :2].copy()
-    a = [pair[0] for pair in IRIS_HORIZONTAL]
-    b = [pair[1] for pair in IRIS_HORIZONTAL]
-    diameters = np.linalg.norm(lm[a, :2] - lm[b, :2], axis=1).astype(np.float32)
+    if iris_diameters_px is None:
+        a, b = _IRIS_ENDS
+        chords = lm[a, :2] - lm[b, :2]
+        chords *= chords
+        iris_diameters_px = np.sqrt(chords[:, 0] + chords[:, 1])
     return FaceObservation(
         landmarks=lm,
-        iris_centers=centers,
-        iris_diameters_px=diameters,
+        iris_centers=lm[_IRIS_CENTERS, :2],
+        iris_diameters_px=iris_diameters_px,
         presence=float(presence),
         bbox=_bounds(lm),
         image_size=image_size,
         timestamp_ms=int(timestamp_ms),
         index=index,
+        face_id=face_id,
     )
 
 
@@ -140,12 +149,8 @@ def observation_from_landmarks(
 #: 0x0a, 15 bytes), then tags 0x0d, 0x15, 0x1d each before a little-endian float32.
 _LANDMARK_BYTES = 17
 _LANDMARK_TAGS = {0: 0x0A, 1: 0x0F, 2: 0x0D, 7: 0x15, 12: 0x1D}
-#: The record's tag bytes (`_LANDMARK_TAGS`) as a mask and the values under it, checked on
-#: all records at once.
-_TAG_MASK = np.zeros(_LANDMARK_BYTES, np.uint8)
-_TAG_MASK[list(_LANDMARK_TAGS)] = 0xFF
-_TAG_VALUES = np.zeros(_LANDMARK_BYTES, np.uint8)
-_TAG_VALUES[list(_LANDMARK_TAGS)] = list(_LANDMARK_TAGS.values())
+#: Each tag byte of a record as a one-byte string.
+_TAG_BYTES = tuple((offset, bytes([tag])) for offset, tag in _LANDMARK_TAGS.items())
 
 
 def _decode_landmarks(serialized: bytes) -> NDArray[np.float32] | None:
@@ -154,11 +159,13 @@ def _decode_landmarks(serialized: bytes) -> NDArray[np.float32] | None:
     coordinate of exactly 0 is left out, visibility or presence added)."""
     if not serialized or len(serialized) % _LANDMARK_BYTES:
         return None
-    records = np.frombuffer(serialized, dtype=np.uint8).reshape(-1, _LANDMARK_BYTES)
-    if not ((records & _TAG_MASK) == _TAG_VALUES).all():
-        return None
+    count = len(serialized) // _LANDMARK_BYTES
+    # Every record's byte at each tag's offset, as one string (bytes slicing is C-fast).
+    for offset, tag in _TAG_BYTES:
+        if serialized[offset::_LANDMARK_BYTES].count(tag) != count:
+            return None
     xyz: NDArray[np.float32] = np.ndarray(
-        (len(records), 3),
+        (count, 3),
         dtype="<f4",
         buffer=serialized,
         offset=3,

@@ -35,8 +35,9 @@ class OneEuroParams:
             )
 
 
-def _alpha(cutoff: float | FloatArray, dt: float) -> Any:
-    tau = 1.0 / (2.0 * math.pi * np.asarray(cutoff))
+def _alpha(cutoff: Any, dt: float) -> Any:
+    """The smoothing factor of a ``cutoff`` (Hz: a float, or an array of them) at ``dt`` s."""
+    tau = 1.0 / (2.0 * math.pi * cutoff)
     return 1.0 / (1.0 + tau / dt)
 
 
@@ -50,13 +51,14 @@ class OneEuroFilter:
 
     ``speed(dx, x)`` maps the smoothed derivative (and the previous filtered value) to the
     speed that drives the cutoff; by default each element's absolute rate. A caller can pool
-    it (e.g. the face's coherent motion) so that noise does not open the filter.
+    it (e.g. the face's coherent motion) so that noise does not open the filter; a speed for
+    the whole array may be a float.
     """
 
     def __init__(
         self,
         params: OneEuroParams | None = None,
-        speed: Callable[[FloatArray, FloatArray], FloatArray] | None = None,
+        speed: Callable[[FloatArray, FloatArray], FloatArray | float] | None = None,
     ) -> None:
         self.params = params or OneEuroParams()
         self._speed = speed or _abs_rate
@@ -83,9 +85,10 @@ class OneEuroFilter:
         dt = t - self._t
         if dt <= 0:
             raise ValueError(f"times must increase: got {t} s after {self._t} s")
-        p = self.params
-        self._dx += _alpha(p.d_cutoff, dt) * ((value - self._x) / dt - self._dx)
-        cutoff = p.min_cutoff + p.beta * self._speed(self._dx, self._x)
-        self._x += _alpha(cutoff, dt) * (value - self._x)
+        p, x, dx = self.params, self._x, self._dx
+        step = value - x
+        dx += _alpha(p.d_cutoff, dt) * (step / dt - dx)
+        cutoff = p.min_cutoff + p.beta * self._speed(dx, x)
+        x += _alpha(cutoff, dt) * step
         self._t = t
-        return self._x.copy()
+        return x.copy()

@@ -11,6 +11,7 @@ while a still head's jitter is smoothed away.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -26,30 +27,39 @@ def quaternion_from_matrix(rotation: NDArray[np.floating[Any]]) -> FloatArray:
     m = np.asarray(rotation, dtype=np.float64)
     if m.shape != (3, 3):
         raise ValueError(f"expected a (3, 3) rotation matrix, got shape {m.shape}")
+    # Python floats: numpy's overhead on 9 numbers is most of the cost.
+    (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = m.tolist()
     # Shepperd's method: solve from the largest of 4w², 4x², 4y², 4z² for accuracy.
-    trace = np.trace(m)
-    squares = np.append(1.0 + trace, 1.0 + 2.0 * np.diag(m) - trace)
-    k = int(np.argmax(squares))
-    s = 2.0 * np.sqrt(max(squares[k], 1e-300))
+    trace = m00 + m11 + m22
+    squares = (
+        1.0 + trace,
+        1.0 + 2.0 * m00 - trace,
+        1.0 + 2.0 * m11 - trace,
+        1.0 + 2.0 * m22 - trace,
+    )
+    k = squares.index(max(squares))
+    s = 2.0 * math.sqrt(max(squares[k], 1e-300))
     if k == 0:
-        q = [s / 4, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s]
+        q = (s / 4, (m21 - m12) / s, (m02 - m20) / s, (m10 - m01) / s)
     elif k == 1:
-        q = [(m[2, 1] - m[1, 2]) / s, s / 4, (m[0, 1] + m[1, 0]) / s, (m[0, 2] + m[2, 0]) / s]
+        q = ((m21 - m12) / s, s / 4, (m01 + m10) / s, (m02 + m20) / s)
     elif k == 2:
-        q = [(m[0, 2] - m[2, 0]) / s, (m[0, 1] + m[1, 0]) / s, s / 4, (m[1, 2] + m[2, 1]) / s]
+        q = ((m02 - m20) / s, (m01 + m10) / s, s / 4, (m12 + m21) / s)
     else:
-        q = [(m[1, 0] - m[0, 1]) / s, (m[0, 2] + m[2, 0]) / s, (m[1, 2] + m[2, 1]) / s, s / 4]
-    out = np.array(q)
-    out /= np.linalg.norm(out)
-    return -out if out[0] < 0 else out
+        q = ((m10 - m01) / s, (m02 + m20) / s, (m12 + m21) / s, s / 4)
+    norm = math.sqrt(sum(c * c for c in q))
+    if q[0] < 0:
+        norm = -norm
+    return np.array([c / norm for c in q])
 
 
 def matrix_from_quaternion(quaternion: NDArray[np.floating[Any]]) -> FloatArray:
     """The ``(3, 3)`` rotation of a quaternion ``(w, x, y, z)`` (normalised first)."""
     q = np.asarray(quaternion, dtype=np.float64)
-    if q.shape != (4,) or not np.linalg.norm(q) > 0:
+    norm = math.sqrt(sum(c * c for c in q.tolist())) if q.shape == (4,) else 0.0
+    if not norm > 0:
         raise ValueError(f"expected a non-zero (4,) quaternion, got {q!r}")
-    w, x, y, z = q / np.linalg.norm(q)
+    w, x, y, z = (c / norm for c in q.tolist())
     return np.array(
         [
             [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
@@ -59,13 +69,18 @@ def matrix_from_quaternion(quaternion: NDArray[np.floating[Any]]) -> FloatArray:
     )
 
 
-def _angular_speed(dq: FloatArray, q: FloatArray) -> FloatArray:
+def _norm(v: FloatArray) -> float:
+    """Euclidean norm of a short vector (numpy's costs more than the sum for a few numbers)."""
+    return math.sqrt(float(v @ v))
+
+
+def _angular_speed(dq: FloatArray, q: FloatArray) -> float:
     """Rad/s of a unit quaternion changing at ``dq`` per second (``|dq/dt| = ω / 2``)."""
-    return np.array([2.0 * np.linalg.norm(dq)])
+    return 2.0 * _norm(dq)
 
 
-def _linear_speed(dt: FloatArray, t: FloatArray) -> FloatArray:
-    return np.array([np.linalg.norm(dt)])
+def _linear_speed(dt: FloatArray, t: FloatArray) -> float:
+    return _norm(dt)
 
 
 class PoseFilter:
@@ -95,6 +110,6 @@ class PoseFilter:
         if self._last_q is not None and float(q @ self._last_q) < 0.0:
             q = -q  # the same rotation on the hemisphere of the previous one
         smooth_q = self._rotation(q, t)
-        smooth_q /= np.linalg.norm(smooth_q)
+        smooth_q /= _norm(smooth_q)
         self._last_q = smooth_q
         return matrix_from_quaternion(smooth_q), self._translation(tr, t)

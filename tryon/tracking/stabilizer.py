@@ -78,10 +78,19 @@ def coherent_speed(velocity: FloatArray, positions: FloatArray) -> FloatArray:
     ``velocity`` and ``positions`` are ``(N, 3)``; the velocity field is fitted as an affine
     function of the landmarks' image position (translation, rotation, scaling, shear).
     """
-    design = np.column_stack([positions[:, :2], np.ones(len(positions))])
-    coef, *_ = np.linalg.lstsq(design, velocity, rcond=None)
-    fitted = design @ coef
-    speed: FloatArray = np.linalg.norm(fitted, axis=1, keepdims=True)
+    # The least-squares fit on centred positions: the mean velocity plus the 2x2 normal
+    # equations of the rest, solved by hand (numpy's solvers cost more than the fit here).
+    mean = np.full(len(positions), 1.0 / len(positions))
+    centered = positions[:, :2] - mean @ positions[:, :2]
+    (sxx, sxy), (_, syy) = (centered.T @ centered).tolist()
+    det = sxx * syy - sxy * sxy
+    if det > 1e-12 * sxx * syy:
+        coef = np.array([[syy, -sxy], [-sxy, sxx]]) @ (centered.T @ velocity) / det
+        fitted = mean @ velocity + centered @ coef
+    else:  # the landmarks on a line or at one point (never a face): numpy's least squares
+        design = np.column_stack([positions[:, :2], np.ones(len(positions))])
+        fitted = design @ np.linalg.lstsq(design, velocity, rcond=None)[0]
+    speed: FloatArray = np.sqrt(np.einsum("ij,ij->i", fitted, fitted))[:, None]
     return speed
 
 
@@ -133,11 +142,15 @@ class _Track:
             float(np.mean(face.iris_diameters_px)) ** 2,
             t,
         )
-        smoothed = observation_from_landmarks(
-            lm, face.image_size, face.timestamp_ms, face.presence, face.index
+        self.last = observation_from_landmarks(
+            lm,
+            face.image_size,
+            face.timestamp_ms,
+            face.presence,
+            face.index,
+            iris_diameters_px=(ratio * _eye_span(lm)).astype(np.float32),
+            face_id=face.face_id,
         )
-        iris = (ratio * _eye_span(lm)).astype(np.float32)
-        self.last = replace(smoothed, iris_diameters_px=iris, face_id=face.face_id)
         return self.last
 
     def filter_pose(self, face: FaceGeometry) -> FaceGeometry:
