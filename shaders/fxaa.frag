@@ -4,8 +4,13 @@
 // a pixel from luma contrasts, walk along it both ways to its ends, and resample across it
 // by the pixel's distance to the nearer end; plus a sub-pixel blend for features thinner
 // than a pixel. Only pixels whose neighbourhood changes coverage (alpha: a product against
-// the camera frame, a lens against its rim) are drawn; the others are discarded, so the
-// target must hold the box as drawn already: the camera frame keeps every texel.
+// the camera frame, a lens against its rim) are edges.
+// Two passes over the box, because a software rasteriser runs every instruction of a shader
+// for a block of pixels even when none of them takes a branch, but skips the whole shader
+// for a block that fails an early depth test:
+// * MARK: copies each texel and writes depth 1 where the pixel is an edge, 0 elsewhere;
+// * the smoothing pass, drawn at depth 1 with the test "<=", runs on the edge pixels only
+//   and redraws them over that copy.
 uniform sampler2D u_scene;  // the drawn colour, bilinear filtering
 uniform ivec2 u_box;        // the drawn box's size in texels, at the texture's corner
 out vec4 f_color;
@@ -32,24 +37,45 @@ vec4 bilinear(vec2 uv) {
     return textureLod(u_scene, clamp(uv, g_lo, g_hi), 0.0);
 }
 
-void main() {
-    ivec2 p = ivec2(gl_FragCoord.xy);
-    vec4 c = texel(p);
+// The pixel and its four neighbours, their lumas, and whether it is an edge to smooth.
+struct Cross {
+    vec4 c;
+    float l_c, l_n, l_s, l_e, l_w, l_max, range;
+    bool edge;
+};
+
+Cross cross_at(ivec2 p) {
+    Cross x;
+    x.c = texel(p);
     vec4 n = texel(p + ivec2(0, 1));
     vec4 s = texel(p - ivec2(0, 1));
     vec4 e = texel(p + ivec2(1, 0));
     vec4 w = texel(p - ivec2(1, 0));
-    float a_range = max(c.a, max(max(n.a, s.a), max(e.a, w.a)))
-                  - min(c.a, min(min(n.a, s.a), min(e.a, w.a)));
-    float l_c = luma(c), l_n = luma(n), l_s = luma(s), l_e = luma(e), l_w = luma(w);
-    float l_max = max(l_c, max(max(l_n, l_s), max(l_e, l_w)));
-    float range = l_max - min(l_c, min(min(l_n, l_s), min(l_e, l_w)));
-    if (a_range < COVERAGE_EDGE || range < max(EDGE_THRESHOLD_MIN, l_max * EDGE_THRESHOLD)) {
-        // Not an edge: the pixel keeps what the caller copied there. A discard lets a
-        // software rasteriser skip the rest for blocks of such pixels (a plain return would
-        // run the edge search on them all, masked).
-        discard;
-    }
+    float a_range = max(x.c.a, max(max(n.a, s.a), max(e.a, w.a)))
+                  - min(x.c.a, min(min(n.a, s.a), min(e.a, w.a)));
+    x.l_c = luma(x.c);
+    x.l_n = luma(n);
+    x.l_s = luma(s);
+    x.l_e = luma(e);
+    x.l_w = luma(w);
+    x.l_max = max(x.l_c, max(max(x.l_n, x.l_s), max(x.l_e, x.l_w)));
+    x.range = x.l_max - min(x.l_c, min(min(x.l_n, x.l_s), min(x.l_e, x.l_w)));
+    x.edge = a_range >= COVERAGE_EDGE
+          && x.range >= max(EDGE_THRESHOLD_MIN, x.l_max * EDGE_THRESHOLD);
+    return x;
+}
+
+#ifdef MARK
+void main() {
+    Cross x = cross_at(ivec2(gl_FragCoord.xy));
+    f_color = x.c;
+    gl_FragDepth = x.edge ? 1.0 : 0.0;
+}
+#else
+void main() {
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    Cross x = cross_at(p);
+    float l_c = x.l_c, l_n = x.l_n, l_s = x.l_s, l_e = x.l_e, l_w = x.l_w, range = x.range;
     float l_ne = luma(texel(p + ivec2(1, 1)));
     float l_nw = luma(texel(p + ivec2(-1, 1)));
     float l_se = luma(texel(p + ivec2(1, -1)));
@@ -111,3 +137,4 @@ void main() {
     offset = max(offset, sub * sub * SUBPIXEL);
     f_color = bilinear(uv + offset * across);
 }
+#endif

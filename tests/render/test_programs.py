@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import moderngl
+import numpy as np
 import pytest
 
 from tryon.render.programs import ProgramCache, ShaderError, specialise
+from tryon.render.uniforms import set_matrix, set_uniform
 
 
 def test_specialise_puts_defines_after_version_and_inlines_includes(tmp_path: Path) -> None:
@@ -71,3 +73,30 @@ def test_compile_error_names_the_files(gl_ctx: moderngl.Context, tmp_path: Path)
     cache = ProgramCache(gl_ctx, tmp_path)
     with pytest.raises(ShaderError, match=r"bad\.vert \+ ok\.frag"):
         cache.get("bad", "ok")
+
+
+def test_uniform_writes_reach_gl_and_repeats_are_skipped(gl_ctx: moderngl.Context) -> None:
+    """set_uniform / set_matrix write what changed (a list or numpy value as well as a
+    tuple) and skip a repeat; a uniform the program lacks gets nothing, and no error."""
+    cache = ProgramCache(gl_ctx)
+    try:
+        background = cache.get("fullscreen", "background")  # u_offset: ivec2
+        set_uniform(background, "u_offset", (3, 4))
+        assert background["u_offset"].value == (3, 4)
+        background["u_offset"].value = (9, 9)  # behind the cache's back: it still says (3, 4)
+        set_uniform(background, "u_offset", (3, 4))
+        assert background["u_offset"].value == (9, 9)  # a repeat is skipped
+        set_uniform(background, "u_offset", np.array([5, 6]))
+        assert background["u_offset"].value == (5, 6)
+        set_uniform(background, "u_offset", [7, 8])
+        assert background["u_offset"].value == (7, 8)
+        set_uniform(background, "u_no_such_uniform", 1.0)  # optimised away or absent: no-op
+
+        occluder = cache.get("occluder", "occluder")
+        m = np.arange(16, dtype=np.float32).reshape(4, 4)
+        set_matrix(occluder, "u_model", m)
+        assert occluder["u_model"].value == tuple(m.T.ravel())  # column-major in GLSL
+        set_matrix(occluder, "u_model", 2 * m)
+        assert occluder["u_model"].value == tuple(2 * m.T.ravel())
+    finally:
+        cache.release()

@@ -67,26 +67,47 @@ def choose_antialias(ctx: moderngl.Context, requested: Antialias) -> AntialiasMo
 
 
 class FxaaPass:
-    """Draws the FXAA-smoothed box of a colour texture into a framebuffer (``fxaa.frag``)."""
+    """Draws the FXAA-smoothed box of a colour texture into a framebuffer (``fxaa.frag``):
+    a pass that copies the box and marks its edge pixels in the depth buffer, then the
+    smoothing pass, which the depth test limits to those pixels (a software rasteriser
+    skips it for blocks without an edge)."""
 
     def __init__(self, ctx: moderngl.Context, programs: ProgramCache) -> None:
         self.ctx = ctx
+        self._mark = programs.get("fullscreen", "fxaa", {"MARK": True})
         self.program = programs.get("fullscreen", "fxaa")
-        self.program["u_scene"] = 0
+        self._mark_vao = ctx.vertex_array(self._mark, [])
         self.vao = ctx.vertex_array(self.program, [])
+        for program in (self._mark, self.program):
+            program["u_scene"] = 0
 
     def draw(
         self, scene: moderngl.Texture, fbo: moderngl.Framebuffer, size: tuple[int, int]
     ) -> None:
-        """Smooth the ``size`` box at ``scene``'s corner into the same box of ``fbo`` (which
-        gets bound; depth test and blending must be off): only the pixels on edges are
-        written, so that box of ``fbo`` must hold a copy of ``scene``'s already. ``scene``
-        filters bilinearly."""
+        """Smooth the ``size`` box at ``scene``'s corner into the same box of ``fbo``, a
+        framebuffer with a depth buffer whose box this overwrites (``fbo`` gets bound;
+        depth test and blending must be off, and are off again after). ``scene`` filters
+        bilinearly."""
         fbo.viewport = fbo.scissor = (0, 0, *size)
         fbo.use()
         scene.use(0)
-        self.program["u_box"] = size
-        self.vao.render(moderngl.TRIANGLES, vertices=3)
+        self.ctx.enable(moderngl.DEPTH_TEST)
+        try:
+            for program, vao, depth_func in (
+                (self._mark, self._mark_vao, "1"),  # every texel copied, its mark written
+                (self.program, self.vao, "<="),  # drawn at depth 1: the marked texels only
+            ):
+                self.ctx.depth_func = depth_func
+                program["u_box"] = size
+                vao.render(moderngl.TRIANGLES, vertices=3)
+        finally:
+            self.ctx.depth_func = "<"
+            self.ctx.disable(moderngl.DEPTH_TEST)
+
+    def objects(self) -> tuple[moderngl.VertexArray, ...]:
+        """The GL objects this pass owns (its programs belong to the cache)."""
+        return (self._mark_vao, self.vao)
 
     def release(self) -> None:
-        self.vao.release()
+        for vao in self.objects():
+            vao.release()

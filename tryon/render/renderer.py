@@ -253,7 +253,7 @@ class Renderer:
         objs += [self._background.vao, self._background.texture]
         objs += list(self._occluder.objects())
         if self._fxaa is not None:
-            objs.append(self._fxaa.vao)
+            objs += list(self._fxaa.objects())
         for target in (self._target, self._thumb_target):
             if target is not None:
                 objs += list(target.objects())

@@ -6,8 +6,9 @@ corner: copying, smoothing and reading back scale with the products' size, not t
 Per anti-aliasing mode (:mod:`tryon.render.antialias`):
 
 * ``msaa``: multisampled colour and depth; the box is resolved into the copy and read there;
-* ``fxaa``: single-sampled colour (a texture); the FXAA pass draws the box into the copy,
-  which is read;
+* ``fxaa``: single-sampled colour (a texture); the FXAA pass draws the box into the copy
+  (with the depth buffer, free again once the products are drawn, marking the edges), which
+  is read;
 * ``none``: single-sampled colour, read directly.
 
 The copy also serves as the lenses' backdrop (:meth:`RenderTarget.backdrop`): what was drawn
@@ -66,6 +67,8 @@ class RenderTarget:
         self._copy = ctx.texture(size, 4)
         self._copy.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self._copy_fbo = ctx.framebuffer([self._copy])
+        #: The copy with the depth buffer: where FXAA marks the edge pixels it smooths.
+        self._smooth_fbo = ctx.framebuffer([self._copy], self._depth) if fxaa is not None else None
         width, height = size
         #: The full-frame result buffer that the renderer fills when given no ``out``.
         self.pixels: NDArray[np.uint8] = np.empty((height, width, components), dtype=np.uint8)
@@ -97,9 +100,8 @@ class RenderTarget:
             self._copy_box(width, height)
             return self._copy
         assert isinstance(self._color, moderngl.Texture)  # single-sampled without MSAA
-        if self._fxaa is not None and smooth:
-            self._copy_box(width, height)  # FXAA redraws only the edge pixels over it
-            self._fxaa.draw(self._color, self._copy_fbo, (width, height))
+        if self._fxaa is not None and self._smooth_fbo is not None and smooth:
+            self._fxaa.draw(self._color, self._smooth_fbo, (width, height))
             return self._copy
         return self._color
 
@@ -126,10 +128,11 @@ class RenderTarget:
         self,
     ) -> tuple[moderngl.Framebuffer | moderngl.Renderbuffer | moderngl.Texture, ...]:
         """Every GL object this target owns."""
-        return (self._color, self._depth, self.fbo, self.flat_fbo, self._copy, self._copy_fbo)
+        objs = (self._color, self._depth, self.fbo, self.flat_fbo, self._copy, self._copy_fbo)
+        return objs if self._smooth_fbo is None else (*objs, self._smooth_fbo)
 
     def release(self) -> None:
-        if self.ctx.fbo in (self.fbo, self.flat_fbo, self._copy_fbo):
+        if self.ctx.fbo in (self.fbo, self.flat_fbo, self._copy_fbo, self._smooth_fbo):
             # moderngl re-binds ctx.fbo after making any framebuffer: leave it a live one.
             self.ctx.detect_framebuffer(0).use()
         for obj in self.objects():
