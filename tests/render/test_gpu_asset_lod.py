@@ -18,7 +18,7 @@ from tryon.catalog.asset import Asset
 from tryon.catalog.catalog import Catalog
 from tryon.render import lod
 from tryon.render.eyewear_pass import WornEyewear
-from tryon.render.fit import eyewear_part
+from tryon.render.fit import eyewear_part, fit_eyewear
 from tryon.render.gpu_asset import GpuAsset
 from tryon.render.passes import FaceWear
 from tryon.render.renderer import Renderer
@@ -100,8 +100,8 @@ def test_the_level_drawn_follows_the_size_on_screen(
     """Same frame drawn with levels and with full detail only (a copy uploaded without the
     simplifier): the astronaut's small glasses draw thousands of triangles fewer; glasses
     that fill the frame (a face 12 cm from the camera) draw the front whole (only the
-    temples, seen edge on, lose a few hundred); a thumbnail (256 px, glasses about 1.7 times
-    the astronaut's) draws more than the astronaut's glasses do."""
+    temples, seen edge on, lose a few hundred); a 256 px thumbnail, where the glasses are
+    larger than on the astronaut, draws more triangles than the astronaut's glasses do."""
     query = renderer.ctx.query(primitives=True)
     with_levels = WornEyewear(glasses)
     camera = CameraIntrinsics.from_fov(640, 480)
@@ -130,12 +130,10 @@ def test_the_level_drawn_follows_the_size_on_screen(
 
 
 def test_chosen_level_projects_within_the_tolerance(
-    gl_ctx: moderngl.Context, astronaut_face: FaceGeometry, glasses: Asset
+    astronaut_face: FaceGeometry, glasses: Asset
 ) -> None:
-    """At the astronaut's fit, the chosen level's error is at most half a pixel at the
-    primitive's nearest depth, and the next finer level is not needlessly drawn."""
-    from tryon.render.fit import fit_eyewear
-
+    """At the astronaut's fit the chosen level is the coarsest whose error, at the
+    primitive's nearest depth, is within the tolerance; at or behind the camera: full."""
     pose = fit_eyewear(astronaut_face, glasses)
     fx = astronaut_face.camera.fx
     front = max(glasses.primitives, key=lambda p: len(p.indices))
