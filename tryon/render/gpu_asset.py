@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from tryon.catalog.asset import Asset, Material, Primitive, Texture
 from tryon.render.fit import Part
+from tryon.render.lod import Level, MeshLod, build_lod
 from tryon.render.programs import DefineValue, ProgramCache
 
 __all__ = ["GpuAsset", "GpuPrimitive"]
@@ -29,22 +30,31 @@ _MAPS = (
 
 @dataclass(slots=True)
 class GpuPrimitive:
-    """One primitive's vertex array, its program and the textures it samples."""
+    """One primitive's vertex array, its program, the textures it samples and its levels of
+    detail (ranges of its index buffer; blended primitives have their full level only)."""
 
     part: Part
     material: Material
     program: moderngl.Program
     vao: moderngl.VertexArray
     buffers: tuple[moderngl.Buffer, ...]
+    lod: MeshLod
     #: Sampler uniform name to texture; texture unit = position in this dict.
     textures: dict[str, moderngl.Texture] = field(default_factory=dict)
+
+    def render(self, level: Level | None = None) -> None:
+        """Draw ``level``'s triangles (default: the full mesh) with the bound state."""
+        if level is None:
+            level = self.lod.full
+        self.vao.render(moderngl.TRIANGLES, vertices=level.count, first=level.first)
 
 
 class GpuAsset:
     """Every primitive of an :class:`Asset` uploaded: opaque ones (PBR) first, blended or
     transmissive ones after, drawn with the ``blended_program`` fragment shader that the
     product kind's pass chooses (``lens`` for eyewear). ``part_of`` says which rigid part
-    of the product a primitive moves with, from its glTF node names."""
+    of the product a primitive moves with, from its glTF node names. Opaque primitives get
+    coarser levels of detail (:mod:`tryon.render.lod`) in the same index buffer."""
 
     def __init__(
         self,
@@ -111,8 +121,10 @@ class GpuAsset:
             columns.append(prim.uvs)
             fmt, names = fmt + " 2f", [*names, "in_uv"]
         vertices = np.ascontiguousarray(np.hstack(columns), dtype=np.float32)
+        # blended ones (lenses, hair cards) are drawn whole: their layers show through
+        indices, lod = build_lod(prim.indices, prim.positions, simplify=not material.is_blended)
         vbo = self.ctx.buffer(vertices)
-        ibo = self.ctx.buffer(np.ascontiguousarray(prim.indices, dtype=np.uint32))
+        ibo = self.ctx.buffer(indices)
         vao = self.ctx.vertex_array(program, [(vbo, fmt, *names)], index_buffer=ibo)
         textures = {
             uniform: self._texture(getattr(material, attr))
@@ -125,6 +137,7 @@ class GpuAsset:
             program=program,
             vao=vao,
             buffers=(vbo, ibo),
+            lod=lod,
             textures=textures,
         )
 

@@ -178,7 +178,7 @@ class HairstylePass(RenderPass[WornHairstyle]):
         for d in draws:
             for prim in d.gpu.opaque:
                 culling.set(not prim.material.double_sided)
-                draw_opaque(prim, d.model, dc.projection, HANDEDNESS)
+                draw_opaque(prim, d.model, dc.projection, HANDEDNESS, dc.camera.fx)
 
     def _draw_cards(self, draws: Sequence[_Draw], dc: DrawContext) -> None:
         """Cards over what is drawn, depth tested, not writing depth, in the model's order."""
@@ -220,4 +220,4 @@ def _draw_card_primitive(prim: GpuPrimitive, d: _Draw, projection: NDArray[np.fl
     for unit, (uniform, texture) in enumerate(prim.textures.items()):
         texture.use(unit)
         program[uniform] = unit
-    prim.vao.render(moderngl.TRIANGLES)
+    prim.render()

@@ -1,5 +1,6 @@
-"""Drawing uploaded product primitives: PBR for opaque parts, transmission or blending for
-lenses. The caller sets GL state (depth test, culling, blending) per pass."""
+"""Drawing uploaded product primitives: PBR for opaque parts (at the level of detail their
+size on screen needs), transmission or blending for lenses. The caller sets GL state (depth
+test, culling, blending) per pass."""
 
 from __future__ import annotations
 
@@ -38,8 +39,11 @@ def draw_opaque(
     model: NDArray[np.float32],
     projection: NDArray[np.float32],
     handedness: float,
+    focal_px: float,
 ) -> None:
-    """Draw an opaque or alpha-masked primitive with metallic-roughness shading."""
+    """Draw an opaque or alpha-masked primitive with metallic-roughness shading, at the
+    coarsest level of detail within :data:`~tryon.render.lod.TOLERANCE_PX` of the full mesh
+    on screen, for a camera of focal length ``focal_px`` pixels."""
     program = _bind(prim, model, projection)
     m = prim.material
     set_uniform(program, "u_emissive", m.emissive)
@@ -47,7 +51,7 @@ def draw_opaque(
     set_uniform(program, "u_normal_scale", m.normal_scale)
     set_uniform(program, "u_occlusion_strength", m.occlusion_strength)
     set_uniform(program, "u_handedness", handedness)
-    prim.vao.render(moderngl.TRIANGLES)
+    prim.render(prim.lod.level(model, focal_px))
 
 
 def draw_lens(
@@ -69,4 +73,4 @@ def draw_lens(
             raise ValueError(f"lens material {m.name!r} is transmissive but got no backdrop")
         backdrop.use(BACKDROP_UNIT)
         set_uniform(program, "u_backdrop", BACKDROP_UNIT)
-    prim.vao.render(moderngl.TRIANGLES)
+    prim.render()
