@@ -126,7 +126,9 @@ class EyewearPass(RenderPass[WornEyewear]):
         for d in draws:
             for prim in d.gpu.opaque:
                 culling.set(not prim.material.double_sided)
-                draw_opaque(prim, d.matrices[prim.part], dc.projection, HANDEDNESS, dc.camera.fx)
+                draw_opaque(
+                    prim, d.matrices[prim.part], dc.projection, HANDEDNESS, dc.detail_focal_px
+                )
 
     def _draw_lenses(self, draws: Sequence[_Draw], dc: DrawContext) -> None:
         """Lenses over a copy of what is behind them, without writing depth."""

@@ -178,7 +178,7 @@ class HairstylePass(RenderPass[WornHairstyle]):
         for d in draws:
             for prim in d.gpu.opaque:
                 culling.set(not prim.material.double_sided)
-                draw_opaque(prim, d.model, dc.projection, HANDEDNESS, dc.camera.fx)
+                draw_opaque(prim, d.model, dc.projection, HANDEDNESS, dc.detail_focal_px)
 
     def _draw_cards(self, draws: Sequence[_Draw], dc: DrawContext) -> None:
         """Cards over what is drawn, depth tested, not writing depth, in the model's order."""

@@ -114,7 +114,8 @@ class DrawContext:
     texture (the box's texels are uploaded; texel = box offset + fragment position).
     ``fill``: no background is drawn, and only the pass's :meth:`RenderPass.regions` are
     uploaded: the pass writes every pixel of them itself (the frame's where it changes
-    nothing)."""
+    nothing). ``full_detail``: product meshes are drawn whole, not at the level of detail
+    their size on screen needs (thumbnails: drawn once and kept, looked at closely)."""
 
     ctx: moderngl.Context
     target: RenderTarget
@@ -123,6 +124,12 @@ class DrawContext:
     projection: NDArray[np.float32]
     frame: BackgroundPass
     fill: bool = False
+    full_detail: bool = False
+
+    @property
+    def detail_focal_px(self) -> float | None:
+        """The focal length that levels of detail are chosen for (None: full detail)."""
+        return None if self.full_detail else self.camera.fx
 
 
 def union_box(boxes: Sequence[Box | None]) -> Box | None:

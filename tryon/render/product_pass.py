@@ -39,11 +39,11 @@ def draw_opaque(
     model: NDArray[np.float32],
     projection: NDArray[np.float32],
     handedness: float,
-    focal_px: float,
+    focal_px: float | None,
 ) -> None:
     """Draw an opaque or alpha-masked primitive with metallic-roughness shading, at the
     coarsest level of detail within :data:`~tryon.render.lod.TOLERANCE_PX` of the full mesh
-    on screen, for a camera of focal length ``focal_px`` pixels."""
+    on screen, for a camera of focal length ``focal_px`` pixels (None: the full mesh)."""
     program = _bind(prim, model, projection)
     m = prim.material
     set_uniform(program, "u_emissive", m.emissive)
@@ -51,7 +51,7 @@ def draw_opaque(
     set_uniform(program, "u_normal_scale", m.normal_scale)
     set_uniform(program, "u_occlusion_strength", m.occlusion_strength)
     set_uniform(program, "u_handedness", handedness)
-    prim.render(prim.lod.level(model, focal_px))
+    prim.render(None if focal_px is None else prim.lod.level(model, focal_px))
 
 
 def draw_lens(

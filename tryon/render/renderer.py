@@ -240,7 +240,7 @@ class Renderer:
         self._thumb_background.upload(paper)
         camera = CameraIntrinsics.from_fov(size, size, _THUMB_HFOV)
         box = (0, 0, size, size)
-        dc = self._begin(self._thumb_target, box, camera, self._thumb_background)
+        dc = self._begin(self._thumb_target, box, camera, self._thumb_background, full_detail=True)
         try:
             self._pass_for(kind_of_item(item)).thumbnail(item, dc)
         finally:
@@ -355,10 +355,12 @@ class Renderer:
         camera: CameraIntrinsics,
         background: BackgroundPass,
         fill: bool = False,
+        full_detail: bool = False,
     ) -> DrawContext:
         """Bind ``target`` for ``box``, draw the background there (unless the pass fills
         its regions itself: ``fill``, drawn without depth), and return the context the
-        passes draw with (GL front faces set for the flipped projection)."""
+        passes draw with (GL front faces set for the flipped projection; meshes whole with
+        ``full_detail``)."""
         x0, y0, w, h = box
         crop = CameraIntrinsics(w, h, camera.fx, camera.fy, camera.cx - x0, camera.cy - y0)
         target.begin(w, h, depth=not fill)
@@ -366,7 +368,7 @@ class Renderer:
             background.draw((x0, y0))
         self.ctx.front_face = "cw"  # the flipped projection mirrors the winding
         projection = flipped_projection(crop)
-        return DrawContext(self.ctx, target, box, crop, projection, background, fill)
+        return DrawContext(self.ctx, target, box, crop, projection, background, fill, full_detail)
 
     def _draw(
         self,
