@@ -164,10 +164,11 @@ class _Crop:
 @dataclass(frozen=True, slots=True)
 class _Last:
     """A face's last matte: the smooth alpha on its grid (trimmed as the matte returned:
-    0 around it), the landmarks and the parse it was made from, its grid-to-frame map, and
-    what the stage returned."""
+    0 around it) and the extent of it above 0 (all of it, or empty), the landmarks and the
+    parse it was made from, its grid-to-frame map, and what the stage returned."""
 
     alpha: NDArray[np.float32]
+    extent: Extent
     landmarks: NDArray[np.float32]
     parsed: _Parsed
     frame_from_grid: Affine
@@ -543,7 +544,7 @@ class HairMatteStage:
             carry = _compose(
                 _invert(previous.frame_from_grid), _compose(then_from_now, frame_from_grid)
             )
-            reaches.append(_reach(_extent(previous.alpha), carry))
+            reaches.append(_reach(previous.extent, carry))
         # Only the region of the grid that the hair and the last matte reach is worked on,
         # with room for the edge refinement (the rest of the grid is 0).
         radius = _edge_radius(size)
@@ -593,8 +594,10 @@ class HairMatteStage:
             parsed,
             grid_to_crop,
         )
+        # Trimmed to where the rounded alpha is above 0: so is the alpha on its every edge.
+        extent = (0, 0, alpha.shape[1], alpha.shape[0]) if c1 > c0 else (0, 0, 0, 0)
         self._previous[crop.face_id] = _Last(
-            alpha, crop.landmarks, parsed, matte.frame_from_grid(), matte
+            alpha, extent, crop.landmarks, parsed, matte.frame_from_grid(), matte
         )
         return matte
 
