@@ -36,9 +36,10 @@ __all__ = ["Dye", "DyeAxis", "HairDye", "dye_axis", "head_down_axis"]
 
 #: The shader's ``STYLE`` define of each style.
 _STYLES: dict[HairStyle, int] = {"solid": 0, "highlights": 1, "ombre": 2, "balayage": 3}
-#: Matte textures (and the buffers their mattes are bordered in) grow in steps of this many
-#: pixels (not reallocated as a face moves).
-_TEXTURE_STEP = 128
+#: Matte textures (and the buffers their mattes are bordered in) are at least this many
+#: pixels a side and grow to the next power of two (not reallocated as a face moves; llvmpipe
+#: samples a texture whose sides are not powers of two more slowly, in another program).
+_TEXTURE_MIN = 128
 #: Streaks across a face's width (highlights, balayage).
 _STREAKS_PER_FACE = 14.0
 _MATTE_UNIT = 1
@@ -140,29 +141,30 @@ class HairDye:
 
     def _upload(self, index: int, alpha: NDArray[np.uint8]) -> moderngl.Texture:
         """Matte texture ``index`` with ``alpha`` at its corner, bordered by a copy of its
-        edge texels (the shader samples without clamping); texture and buffer grown in
-        steps, never shrunk."""
+        edge texels (the shader samples without clamping); texture and buffer grown as
+        needed, never shrunk."""
         h, w = alpha.shape
         if index == len(self._bordered):
             self._bordered.append(np.empty(0, np.uint8))
-        if self._bordered[index].size < (h + 2) * (w + 2):
-            side = -(-(max(h, w) + 2) // _TEXTURE_STEP) * _TEXTURE_STEP
-            self._bordered[index] = np.empty(side * side, np.uint8)
+        tex = self._texture(index, (w + 2, h + 2))
+        if self._bordered[index].size < tex.width * tex.height:
+            self._bordered[index] = np.empty(tex.width * tex.height, np.uint8)
         bordered = self._bordered[index][: (h + 2) * (w + 2)].reshape(h + 2, w + 2)
         cv2.copyMakeBorder(alpha, 1, 1, 1, 1, cv2.BORDER_REPLICATE, dst=bordered)
-        tex = self._texture(index, (w + 2, h + 2))
         tex.write(bordered, viewport=(0, 0, w + 2, h + 2))
         return tex
 
     def _texture(self, index: int, size: tuple[int, int]) -> moderngl.Texture:
-        """Matte texture ``index``, at least ``size``; grown in steps, never shrunk."""
-        need = tuple(-(-s // _TEXTURE_STEP) * _TEXTURE_STEP for s in size)
+        """Matte texture ``index``, at least ``size``; grown to powers of two, never shrunk."""
+        w, h = (max(_TEXTURE_MIN, 1 << (max(s, 1) - 1).bit_length()) for s in size)
+        need = (w, h)
         if index < len(self._textures):
             tex = self._textures[index]
             if tex.size[0] >= need[0] and tex.size[1] >= need[1]:
                 return tex
+            need = (max(need[0], tex.size[0]), max(need[1], tex.size[1]))
             tex.release()
-        tex = self.ctx.texture((max(need[0], 1), max(need[1], 1)), 1, alignment=1)
+        tex = self.ctx.texture(need, 1, alignment=1)
         tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
         if index < len(self._textures):
             self._textures[index] = tex
