@@ -7,16 +7,16 @@
 // 1 highlights (streaks of the second colour), 2 ombre (root colour fading to the tip colour
 // along the head's vertical axis), 3 balayage (an ombre painted in streaks), chosen by the
 // STYLE define (one program per style: only streak styles pay for the noise). Writes alpha 0
-// (coverage of products: the FXAA pass leaves these pixels alone; thumbnails draw the dye
-// opaque). Where there is no hair it discards, or with FILL defined (no background is drawn
-// under it) writes the frame's pixel as the background does: a shader that may discard
-// costs llvmpipe about three times as much per pixel.
+// (coverage of products: the FXAA pass leaves these pixels alone); with SWATCH defined
+// (thumbnails) the dye itself, opaque. Where there is no hair it discards, or with FILL
+// defined (no background is drawn under it) writes the frame's pixel as the background does:
+// a shader that may discard costs llvmpipe about three times as much per pixel. llvmpipe
+// runs every line for every pixel (a branch skips nothing): each operation counts.
 uniform sampler2D u_frame;
 uniform ivec2 u_offset;
-uniform sampler2D u_matte;
+uniform sampler2D u_matte;     // the matte with a border of its edge texels around it
 uniform vec2 u_matte_origin;   // frame position of the matte's texel (0, 0)
 uniform float u_matte_scale;   // matte texels per frame pixel
-uniform vec2 u_matte_size;     // the matte's texels in use (the texture may be larger)
 uniform vec3 u_root;           // linear RGB
 uniform vec3 u_tip;            // linear RGB
 uniform float u_blend;
@@ -29,7 +29,6 @@ uniform vec2 u_axis_origin;    // frame pixels
 uniform vec2 u_axis;           // unit vector, root to tip, in the image
 uniform vec2 u_axis_span;      // root and tip positions along the axis, pixels
 uniform float u_strand_scale;  // streaks per pixel across the axis
-uniform float u_swatch;        // 1 on thumbnails: the dye itself, opaque (alpha 1)
 out vec4 f_color;
 
 #include "srgb_fast.glsl"
@@ -45,10 +44,10 @@ float noise(float x) {
 
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy) + u_offset;
-    vec2 m = (vec2(p) - u_matte_origin) * u_matte_scale;  // texel centres at integers
-    bool inside = all(greaterThanEqual(m, vec2(-0.5))) && all(lessThanEqual(m, u_matte_size - 0.5));
-    vec2 uv = (clamp(m, vec2(0.0), u_matte_size - 1.0) + 0.5) / vec2(textureSize(u_matte, 0));
-    float a = inside ? texture(u_matte, uv).r * u_intensity : 0.0;
+    // Texel centres at integers; the pass draws only where m is in [-1, size] (the border
+    // texels: no clamp, no test).
+    vec2 m = (vec2(p) - u_matte_origin) * u_matte_scale;
+    float a = texture(u_matte, (m + 1.5) / vec2(textureSize(u_matte, 0))).r * u_intensity;
     vec3 src = texelFetch(u_frame, p, 0).rgb;
     if (a <= 0.0) {
 #ifdef FILL
@@ -77,14 +76,17 @@ void main() {
 #endif
     vec3 dye = mix(u_root, u_tip, w);
 #endif
-    float dye_lum = max(lum(dye), 1e-4);
     vec3 lin = to_linear(src);
+#ifdef SWATCH
+    f_color = vec4(to_srgb(mix(lin, dye, a)), 1.0);
+#else
+    float dye_lum = max(lum(dye), 1e-4);
 #ifdef SHADE
     float gain = min(u_shade * dye_lum / max(u_hair_lum, 1e-4), 1.0);
 #else
     float gain = clamp(dye_lum / max(u_hair_lum, 1e-4), 0.25, 6.0);
 #endif
-    vec3 coloured = clamp(dye / dye_lum * lum(lin) * gain, 0.0, 1.0);
-    if (u_swatch > 0.5) coloured = dye;
-    f_color = vec4(to_srgb(mix(lin, coloured, a)), u_swatch);
+    vec3 coloured = min(dye * (lum(lin) * gain / dye_lum), 1.0);  // never below 0
+    f_color = vec4(to_srgb(mix(lin, coloured, a)), 0.0);
+#endif
 }

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import moderngl
 import numpy as np
 from numpy.typing import NDArray
@@ -35,8 +36,10 @@ __all__ = ["Dye", "DyeAxis", "HairDye", "dye_axis", "head_down_axis"]
 
 #: The shader's ``STYLE`` define of each style.
 _STYLES: dict[HairStyle, int] = {"solid": 0, "highlights": 1, "ombre": 2, "balayage": 3}
-#: Matte textures grow in steps of this many pixels (not reallocated as a face moves).
-_TEXTURE_STEP = 128
+#: Matte textures (and the buffers their mattes are bordered in) are at least this many
+#: pixels a side and grow to the next power of two (not reallocated as a face moves; llvmpipe
+#: samples a texture whose sides are not powers of two more slowly, in another program).
+_TEXTURE_MIN = 128
 #: Streaks across a face's width (highlights, balayage).
 _STREAKS_PER_FACE = 14.0
 _MATTE_UNIT = 1
@@ -128,20 +131,40 @@ class HairDye:
         self.ctx = ctx
         self._programs = programs
         self._shading = shading
-        #: By style and whether the program fills (writes the frame where there is no hair).
-        self._vaos: dict[tuple[HairStyle, bool], moderngl.VertexArray] = {}
+        #: By style, whether the program fills (writes the frame where there is no hair) and
+        #: whether it draws swatches.
+        self._vaos: dict[tuple[HairStyle, bool, bool], moderngl.VertexArray] = {}
         self._textures: list[moderngl.Texture] = []
+        #: Per matte texture, the buffer its matte is bordered in.
+        self._bordered: list[NDArray[np.uint8]] = []
         self._draws: list[_Draw] = []
 
+    def _upload(self, index: int, alpha: NDArray[np.uint8]) -> moderngl.Texture:
+        """Matte texture ``index`` with ``alpha`` at its corner, bordered by a copy of its
+        edge texels (the shader samples without clamping); texture and buffer grown as
+        needed, never shrunk."""
+        h, w = alpha.shape
+        if index == len(self._bordered):
+            self._bordered.append(np.empty(0, np.uint8))
+        tex = self._texture(index, (w + 2, h + 2))
+        if self._bordered[index].size < tex.width * tex.height:
+            self._bordered[index] = np.empty(tex.width * tex.height, np.uint8)
+        bordered = self._bordered[index][: (h + 2) * (w + 2)].reshape(h + 2, w + 2)
+        cv2.copyMakeBorder(alpha, 1, 1, 1, 1, cv2.BORDER_REPLICATE, dst=bordered)
+        tex.write(bordered, viewport=(0, 0, w + 2, h + 2))
+        return tex
+
     def _texture(self, index: int, size: tuple[int, int]) -> moderngl.Texture:
-        """Matte texture ``index``, at least ``size``; grown in steps, never shrunk."""
-        need = tuple(-(-s // _TEXTURE_STEP) * _TEXTURE_STEP for s in size)
+        """Matte texture ``index``, at least ``size``; grown to powers of two, never shrunk."""
+        w, h = (max(_TEXTURE_MIN, 1 << (max(s, 1) - 1).bit_length()) for s in size)
+        need = (w, h)
         if index < len(self._textures):
             tex = self._textures[index]
             if tex.size[0] >= need[0] and tex.size[1] >= need[1]:
                 return tex
+            need = (max(need[0], tex.size[0]), max(need[1], tex.size[1]))
             tex.release()
-        tex = self.ctx.texture((max(need[0], 1), max(need[1], 1)), 1, alignment=1)
+        tex = self.ctx.texture(need, 1, alignment=1)
         tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
         if index < len(self._textures):
             self._textures[index] = tex
@@ -158,9 +181,7 @@ class HairDye:
             matte = face.matte
             if dye.intensity <= 0.0 or matte is None or matte.hair_luminance is None:
                 continue
-            h, w = matte.hair.shape
-            tex = self._texture(len(self._draws), (w, h))
-            tex.write(np.ascontiguousarray(matte.hair), viewport=(0, 0, w, h))
+            tex = self._upload(len(self._draws), matte.hair)
             self._draws.append(_Draw(dye, matte, tex, dye_axis(face.face, matte)))
             boxes.append(matte.box)
         return union_box(boxes)
@@ -177,17 +198,13 @@ class HairDye:
         fbo = dc.ctx.fbo  # the target's, with or without depth
         try:
             for d in self._draws:
-                rows, cols = d.matte.hair.shape
-                vao = self._set(
-                    d.dye, d.texture, dc, d.matte.origin, d.matte.scale, (cols, rows), dc.fill
-                )
+                vao = self._set(d.dye, d.texture, dc, d.matte.origin, d.matte.scale, dc.fill)
                 p = vao.program
                 set_uniform(p, "u_hair_lum", d.matte.hair_luminance or 1.0)
                 set_uniform(p, "u_axis_origin", d.axis.origin)
                 set_uniform(p, "u_axis", d.axis.axis)
                 set_uniform(p, "u_axis_span", d.axis.span)
                 set_uniform(p, "u_strand_scale", d.axis.strand_scale)
-                set_uniform(p, "u_swatch", 0.0)
                 for sx, sy, sw, sh in d.matte.spans:  # only where there is hair
                     fbo.scissor = (sx - bx, sy - by, sw, sh)
                     vao.render(moderngl.TRIANGLES, vertices=3)
@@ -197,15 +214,13 @@ class HairDye:
     def swatch(self, dye: Dye, dc: DrawContext) -> None:
         """The dye over the whole of ``dc``'s box, root at the top, tip at the bottom."""
         _, _, w, h = dc.box
-        tex = self._texture(len(self._draws), (w, h))
-        tex.write(np.full((h, w), 255, np.uint8), viewport=(0, 0, w, h))
-        vao = self._set(dye, tex, dc, (0.0, 0.0), 1.0, (w, h), fill=True)
+        tex = self._upload(len(self._draws), np.full((h, w), 255, np.uint8))
+        vao = self._set(dye, tex, dc, (0.0, 0.0), 1.0, fill=True, swatch=True)
         p = vao.program
         set_uniform(p, "u_axis_origin", (0.0, 0.0))
         set_uniform(p, "u_axis", (0.0, 1.0))
         set_uniform(p, "u_axis_span", (0.0, float(h)))
         set_uniform(p, "u_strand_scale", _STREAKS_PER_FACE / w)
-        set_uniform(p, "u_swatch", 1.0)
         vao.render(moderngl.TRIANGLES, vertices=3)
 
     def _set(
@@ -215,28 +230,34 @@ class HairDye:
         dc: DrawContext,
         origin: tuple[float, float],
         scale: float,
-        size: tuple[int, int],
         fill: bool,
+        swatch: bool = False,
     ) -> moderngl.VertexArray:
         """Bind the frame and ``texture`` and set the uniforms common to drawing and swatches
         on the program of ``dye``'s style (``fill``: the one that writes the frame where there
-        is no hair, instead of discarding); its vertex array."""
+        is no hair, instead of discarding; ``swatch``: the one that draws the dye itself);
+        its vertex array."""
         if dc.frame.texture is None:
             raise RuntimeError("HairDye.draw() before the frame was uploaded")
         dc.frame.texture.use(0)
         texture.use(_MATTE_UNIT)
-        vao = self._vaos.get((dye.style, fill))
+        key = (dye.style, fill, swatch)
+        vao = self._vaos.get(key)
         if vao is None:
-            defines = {"SHADE": self._shading, "STYLE": _STYLES[dye.style], "FILL": fill}
+            defines = {
+                "SHADE": self._shading,
+                "STYLE": _STYLES[dye.style],
+                "FILL": fill,
+                "SWATCH": swatch,
+            }
             program = self._programs.get("fullscreen", "hair_color", defines)
-            vao = self._vaos[dye.style, fill] = self.ctx.vertex_array(program, [])
+            vao = self._vaos[key] = self.ctx.vertex_array(program, [])
         p = vao.program
         set_uniform(p, "u_frame", 0)
         set_uniform(p, "u_offset", dc.box[:2])
         set_uniform(p, "u_matte", _MATTE_UNIT)
         set_uniform(p, "u_matte_origin", origin)
         set_uniform(p, "u_matte_scale", scale)
-        set_uniform(p, "u_matte_size", (float(size[0]), float(size[1])))
         set_uniform(p, "u_root", dye.root)
         set_uniform(p, "u_tip", dye.tip)
         set_uniform(p, "u_blend", dye.blend)
@@ -254,4 +275,5 @@ class HairDye:
         for tex in self._textures:
             tex.release()
         self._textures.clear()
+        self._bordered.clear()
         self._draws = []
