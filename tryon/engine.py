@@ -161,8 +161,11 @@ class Engine:
         frame: NDArray[np.uint8],
         look: Look | FaceLooks | None = None,
         timestamp_ms: int | None = None,
+        *,
+        out: NDArray[np.uint8] | None = None,
     ) -> NDArray[np.uint8]:
-        """Process one RGB uint8 ``(H, W, 3)`` frame; the input array is never modified.
+        """Process one RGB uint8 ``(H, W, 3)`` frame; the input array is not modified
+        unless it is given as ``out``.
 
         ``look`` is worn by every face, or given per face id with :class:`FaceLooks` (ids
         are stable across frames: ``last_result.faces[i].observation.face_id``). Products of
@@ -170,11 +173,15 @@ class Engine:
         frame's time (a video's pts); by default the monotonic clock. Without faces (or with
         nothing to draw) the input array itself is returned. ``UnknownProductError`` for a
         product the catalog lacks, ``AssetError`` for a model that cannot be loaded.
+
+        ``out``: draw the products into this array of the frame's shape instead of a new
+        one; it may be ``frame`` itself (drawn in place: the frame is not copied). Use the
+        returned array: ``frame`` when nothing was drawn (``out`` is then left as it was).
         """
         frame = validate_frame(frame)
         timer = StageTimer()
         faces, ts = self._track_stages(frame, timestamp_ms, timer)
-        out, box = frame, None
+        result, box = frame, None
         if faces and look:
             wear = self._wear(faces, look)
             if self._needs_matte(wear):
@@ -183,14 +190,15 @@ class Engine:
             with timer("render"):
                 if any(w.items for w in wear):
                     renderer = self._get_renderer()
-                    out = renderer.render(frame, wear, out=np.empty_like(frame))
+                    into = np.empty_like(frame) if out is None else out
+                    result = renderer.render(frame, wear, out=into)
                     box = renderer.drawn_box
         if faces and self.options.debug_overlay:
             with timer("overlay"):
-                out = draw_overlay(out, faces)
+                result = draw_overlay(result, faces)
                 box = (0, 0, frame.shape[1], frame.shape[0])
         self._last_result = EngineResult(faces, timer.done(), ts, box)
-        return out
+        return result
 
     def track(self, frame: NDArray[np.uint8], timestamp_ms: int | None = None) -> EngineResult:
         """Track, stabilize, solve and measure the faces of ``frame`` without drawing."""

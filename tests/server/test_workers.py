@@ -53,13 +53,22 @@ def _frames(astronaut: NDArray[np.uint8]) -> list[NDArray[np.uint8]]:
 def test_a_remote_engine_draws_what_a_local_one_draws(
     pool: EnginePool, astronaut: NDArray[np.uint8]
 ) -> None:
-    remote = pool()
+    """Also drawn in place (``out=frame``, what sessions do): the same pixels, in the
+    frame given, locally and remotely; without ``out`` the frame given is left alone."""
+    remote, remote_in_place = pool(), pool()
+    options = EngineOptions(measure=MeasureOptions())
     try:
-        with Engine(EngineOptions(measure=MeasureOptions())) as local:
+        with Engine(options) as local, Engine(options) as local_in_place:
             for i, frame in enumerate(_frames(astronaut)):
+                before = frame.copy()
                 expected = local.process(frame, LOOK, 1000 + 33 * i)
                 got = remote.process(frame, LOOK, 1000 + 33 * i)
                 np.testing.assert_array_equal(got, expected)
+                np.testing.assert_array_equal(frame, before)
+                for engine in (local_in_place, remote_in_place):
+                    mine = frame.copy()
+                    assert engine.process(mine, LOOK, 1000 + 33 * i, out=mine) is mine
+                    np.testing.assert_array_equal(mine, expected)
                 drawn, result = local.last_result, remote.last_result
                 assert drawn is not None and drawn.drawn_box is not None
                 assert result is not None and result.drawn_box == drawn.drawn_box
@@ -72,8 +81,11 @@ def test_a_remote_engine_draws_what_a_local_one_draws(
         empty = np.zeros_like(astronaut)
         assert remote.process(empty, LOOK, 2000) is empty
         assert remote.last_result is not None and remote.last_result.drawn_box is None
+        with pytest.raises(ValueError, match=r"out must be a uint8 array of shape \(512, 512, 3\)"):
+            remote.process(astronaut, LOOK, 2033, out=np.zeros((4, 4, 3), np.uint8))
     finally:
         remote.close()
+        remote_in_place.close()
 
 
 def _thread_names(pid: int) -> list[str]:

@@ -154,8 +154,9 @@ class Renderer:
 
         With nothing worn the input frame itself is returned, untouched. Otherwise the result
         goes into ``out`` or, if not given, into the renderer's preallocated buffer, which
-        the next call overwrites (copy it to keep it). Only the box the passes cover is
-        drawn and read back (:attr:`drawn_box`); the rest is copied from ``frame``.
+        the next call overwrites (copy it to keep it); ``out`` may be ``frame`` itself
+        (drawn in place). Only the box the passes cover is drawn and read back
+        (:attr:`drawn_box`); the rest is copied from ``frame``.
         """
         self._check_alive()
         make_current(self.ctx)
@@ -176,7 +177,8 @@ class Renderer:
         active = self._prepare(wear, heads, camera)
         target = self._target_for((width, height))
         result = target.pixels if out is None else _check_out(out, frame.shape)
-        np.copyto(result, frame)
+        if result is not frame:
+            np.copyto(result, frame)
         box = union_box([b for _, b in active])
         if box is None:  # nothing is in view
             return result

@@ -76,7 +76,12 @@ class FrameEngine(Protocol):
     """What a session needs of ``tryon.engine.Engine``."""
 
     def process(
-        self, frame: NDArray[np.uint8], look: Look, timestamp_ms: int | None
+        self,
+        frame: NDArray[np.uint8],
+        look: Look,
+        timestamp_ms: int | None,
+        *,
+        out: NDArray[np.uint8] | None = None,
     ) -> NDArray[np.uint8]: ...
 
     @property
@@ -248,7 +253,7 @@ class Session:
         try:
             if self._engine is None:
                 raise RuntimeError(f"the engine did not start ({self._engine_failure})")
-            out = self._engine.process(rgb, look, timestamp_ms)
+            out = self._engine.process(rgb, look, timestamp_ms, out=rgb)  # rgb is ours
             result = self._engine.last_result
         except Exception as exc:
             self._last_output = rgb

@@ -83,13 +83,13 @@ class WorkerStats:
     restarts: int
 
 
-def _frame_view(shm: SharedMemory, shape: tuple[int, ...], slot: int) -> NDArray[np.uint8]:
-    """Slot 0 (the frame in) or 1 (the frame out) of a block that holds two ``shape`` frames."""
+def _frame_view(shm: SharedMemory, shape: tuple[int, ...]) -> NDArray[np.uint8]:
+    """The ``shape`` frame at the start of a shared block: the camera frame in, the drawn
+    box out (the engine draws it in place)."""
     buf = shm.buf
     if buf is None:
         raise RuntimeError(f"shared memory block {shm.name} is closed")
-    n = math.prod(shape)
-    return np.ndarray(shape, np.uint8, buf[slot * n : (slot + 1) * n])
+    return np.ndarray(shape, np.uint8, buf[: math.prod(shape)])
 
 
 # -- the worker process ----------------------------------------------------------------------
@@ -166,14 +166,15 @@ class _SessionThread:
 def _process(
     engine: Engine, shm: SharedMemory, shape: tuple[int, ...], look: Look, ts: int | None
 ) -> tuple[int, dict[str, float], Box | None]:
-    """Process the frame in slot 0, the drawn box into slot 1: faces, timings, box."""
-    out = engine.process(_frame_view(shm, shape, 0), look, ts)
+    """Process the shared frame, drawing in place: faces, timings and the drawn box."""
+    frame = _frame_view(shm, shape)
+    out = engine.process(frame, look, ts, out=frame)
     result = engine.last_result
     assert result is not None  # process() sets it
-    if result.drawn_box is not None:
+    if result.drawn_box is not None and out is not frame:  # the debug overlay's own copy
         x, y, w, h = result.drawn_box
         box = np.s_[y : y + h, x : x + w]
-        _frame_view(shm, shape, 1)[box] = out[box]
+        frame[box] = out[box]
     return len(result.faces), dict(result.timings_ms), result.drawn_box
 
 
@@ -415,29 +416,44 @@ class RemoteEngine:
         return self._last
 
     def process(
-        self, frame: NDArray[np.uint8], look: Look, timestamp_ms: int | None
+        self,
+        frame: NDArray[np.uint8],
+        look: Look,
+        timestamp_ms: int | None,
+        *,
+        out: NDArray[np.uint8] | None = None,
     ) -> NDArray[np.uint8]:
         """The engine's ``process`` in the worker; ``frame`` goes through shared memory,
-        the drawn box (``last_result.drawn_box``) comes back (``frame`` itself when nothing
-        was drawn, as with :class:`~tryon.engine.Engine`)."""
+        the drawn box (``last_result.drawn_box``) comes back. As with
+        :class:`~tryon.engine.Engine`: ``frame`` itself is returned when nothing was drawn,
+        and ``out`` (the frame's shape; ``frame`` itself to draw in place) receives the
+        result instead of a new array."""
         if self._closed:
             raise RuntimeError("RemoteEngine.process() called after close()")
-        frame = np.ascontiguousarray(frame)
-        n = frame.nbytes
+        if out is not None and (out.shape != frame.shape or out.dtype != frame.dtype):
+            raise ValueError(
+                f"out must be a {frame.dtype} array of shape {frame.shape}, "
+                f"got {out.dtype} {out.shape}"
+            )
+        source = np.ascontiguousarray(frame)
         self._check_worker()
-        if self._shm is None or self._shm.size < 2 * n:
-            self._reopen(2 * n)
+        if self._shm is None or self._shm.size < source.nbytes:
+            self._reopen(source.nbytes)
         assert self._shm is not None
-        _frame_view(self._shm, frame.shape, 0)[...] = frame
+        shared = _frame_view(self._shm, source.shape)
+        shared[...] = source
         _, faces, timings, box = self._worker.call(
-            "process", self._key, frame.shape, look, timestamp_ms
+            "process", self._key, source.shape, look, timestamp_ms
         )
         self._last = RemoteResult((None,) * faces, timings, box)
         if box is None:
             return frame
+        if out is None:
+            out = frame.copy()
+        elif out is not frame:
+            np.copyto(out, frame)
         x, y, w, h = box
-        out = frame.copy()
-        out[y : y + h, x : x + w] = _frame_view(self._shm, frame.shape, 1)[y : y + h, x : x + w]
+        out[y : y + h, x : x + w] = shared[y : y + h, x : x + w]
         return out
 
     def measurements(self) -> MeasurementReport | None:
@@ -467,7 +483,7 @@ class RemoteEngine:
             self._pool.forget(self._worker)
 
     def _reopen(self, size: int) -> None:
-        """A shared block of ``size`` bytes (in, then out) and an engine that reads it."""
+        """A shared block of ``size`` bytes (the frame) and an engine that reads it."""
         if self._opened:
             self._worker.call("close", self._key)
             self._opened = False
